@@ -4,4 +4,8 @@ The public API is re-exported here so that `import tinygrad_edu as tg` gives `tg
 the tensor factories, `tg.no_grad`, `tg.manual_seed` and the gradient checks.
 """
 
+from tinygrad_edu.gradcheck import GradcheckError, gradcheck  # noqa: F401 (re-exported)
+from tinygrad_edu.scalar import Value  # noqa: F401 (re-exported)
+from tinygrad_edu.viz import draw_dot, to_dot  # noqa: F401 (re-exported)
+
 __version__ = "0.1.0"
