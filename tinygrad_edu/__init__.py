@@ -4,8 +4,44 @@ The public API is re-exported here so that `import tinygrad_edu as tg` gives `tg
 the tensor factories, `tg.no_grad`, `tg.manual_seed` and the gradient checks.
 """
 
-from tinygrad_edu.gradcheck import GradcheckError, gradcheck  # noqa: F401 (re-exported)
-from tinygrad_edu.scalar import Value  # noqa: F401 (re-exported)
-from tinygrad_edu.viz import draw_dot, to_dot  # noqa: F401 (re-exported)
+# isort: skip_file
+# (order matters once: the factory function `tensor` must be bound after the module tinygrad_edu.tensor)
+
+# --- the scalar engine (scalar.py), graph drawing (viz.py), gradient checks (gradcheck.py) ---
+from tinygrad_edu.gradcheck import GradcheckError, gradcheck
+from tinygrad_edu.scalar import Value
+from tinygrad_edu.viz import draw_dot, to_dot
+
+# --- the tensor core (tensor.py, creation.py, autograd/) ---
+from tinygrad_edu.tensor import Tensor, bool_, float16, float32, float64, int32, int64, where
+from tinygrad_edu import autograd
+from tinygrad_edu.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from tinygrad_edu.creation import (
+    Generator,
+    arange,
+    cat,
+    empty,
+    eye,
+    full,
+    full_like,
+    linspace,
+    manual_seed,
+    multinomial,
+    ones,
+    ones_like,
+    rand,
+    randint,
+    randn,
+    randperm,
+    stack,
+    tensor,
+    zeros,
+    zeros_like,
+)
+
+float = float32  # torch's dtype aliases: tg.float, tg.double, tg.long, tg.bool
+double = float64
+long = int64
+bool = bool_
 
 __version__ = "0.1.0"

@@ -1,0 +1,155 @@
+"""`Function`: the one mechanism every differentiable op is built on, built-in or your own.
+
+An op is a subclass with two static methods, side by side:
+
+    class Exp(Function):
+        @staticmethod
+        def forward(ctx, x):                      # x: a Tensor
+            result = np.exp(x.data)
+            ctx.result = result                   # anything backward needs
+            return result                         # a numpy array or a Tensor
+        @staticmethod
+        def backward(ctx, grad_output):           # grad_output: d loss / d result, a Tensor
+            return grad_output * Tensor(ctx.result)  # d loss / d x, one per forward input
+
+`Exp.apply(x)` runs forward with graph recording off and, when an input requires grad, links the
+result to the `ctx` (the Function instance) so that `backward()` can find it. The instance is the
+graph node: `tensor.grad_fn` returns it. Backward formulas are written with Tensor operations, so
+they are themselves differentiable: `backward(create_graph=True)` records them and second
+derivatives come for free.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import TYPE_CHECKING, Any
+
+from tinygrad_edu.autograd import anomaly
+from tinygrad_edu.autograd.grad_mode import GRAD_STATE
+
+if TYPE_CHECKING:
+    from tinygrad_edu.tensor import Tensor
+
+_Tensor: Any = None  # set by tinygrad_edu.tensor once the class exists (avoids a circular import)
+
+
+class Function:
+    """Base class of differentiable operations. Subclass it and define `forward` and `backward`.
+
+    Inside `forward(ctx, *args)` use `ctx.save_for_backward(*tensors)` for tensors backward needs (they
+    are checked for in-place changes) or plain attributes for anything else. `backward(ctx, *grads)`
+    returns one gradient per positional argument of forward (`None` for non-tensors or inputs that need
+    no gradient). `ctx.needs_input_grad[i]` says whether input i wants one.
+    """
+
+    # set by apply(); class-level defaults keep a Function usable as a plain object too
+    parents: tuple = ()
+    needs_input_grad: tuple = ()
+    _saved: tuple | None = ()
+    _saved_versions: tuple = ()
+    _released = False
+    _forward_stack = None
+
+    @staticmethod
+    def forward(ctx: Function, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("subclasses of Function must implement forward(ctx, *args)")
+
+    @staticmethod
+    def backward(ctx: Function, *grad_outputs: Tensor) -> Any:
+        raise NotImplementedError("subclasses of Function must implement backward(ctx, *grad_outputs)")
+
+    # ----------------------------------------------------------------------------------------------
+    # the ctx interface used inside forward and backward
+
+    def save_for_backward(self, *tensors: Tensor | None) -> None:
+        self._saved = tensors
+        self._saved_versions = tuple(None if t is None else t._version for t in tensors)
+
+    @property
+    def saved_tensors(self) -> tuple:
+        if self._released:
+            raise RuntimeError(
+                f"{self.name()}: trying to backward through the graph a second time; its saved "
+                "tensors were freed by the first backward. Pass retain_graph=True to the first call."
+            )
+        saved = tuple(t() if isinstance(t, weakref.ref) else t for t in self._saved)
+        for index, (tensor, version) in enumerate(zip(saved, self._saved_versions)):
+            if tensor is not None and tensor._version != version:
+                raise RuntimeError(
+                    f"{self.name()}: saved tensor {index} (shape {tuple(tensor.shape)}) was modified in "
+                    f"place after it was used (version {version} -> {tensor._version}); backward "
+                    "needs its original value. Use an out-of-place op instead."
+                )
+        return saved
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{self.name()}Backward>"
+
+    @property
+    def next_functions(self) -> tuple:
+        """The nodes that produced this op's inputs, as torch's `(node, output_index)` pairs."""
+        pairs = []
+        for arg in getattr(self, "inputs", ()):
+            if isinstance(arg, _Tensor) and arg.requires_grad:
+                node = arg._ctx if arg._ctx is not None else AccumulateGrad(arg)
+                pairs.append((node, 0))
+            elif isinstance(arg, _Tensor):
+                pairs.append((None, 0))
+        return tuple(pairs)
+
+    def release(self) -> None:
+        """Free what backward saved; a later backward through this node raises a clear error."""
+        self._saved = None
+        self._released = True
+        self.__dict__.pop("result", None)
+
+    # ----------------------------------------------------------------------------------------------
+
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
+        """Run forward on `args` and, if any input requires grad, record the result's graph node."""
+        ctx = cls()
+        grad_enabled = GRAD_STATE.enabled
+        record = False
+        if grad_enabled:
+            needs = tuple(isinstance(a, _Tensor) and a.requires_grad for a in args)
+            record = True in needs
+        GRAD_STATE.enabled = False  # forward's own tensor ops are not recorded
+        try:
+            result = cls.forward(ctx, *args, **kwargs)
+        finally:
+            GRAD_STATE.enabled = grad_enabled
+        if not isinstance(result, _Tensor):
+            result = _Tensor._wrap(result)
+        if anomaly.STATE.enabled:
+            anomaly.check_forward(ctx, result)
+        if record:
+            ctx.needs_input_grad = needs
+            ctx.inputs = args
+            ctx.parents = tuple(a for a, n in zip(args, needs) if n)
+            result._ctx = ctx
+            result.requires_grad = True
+            # A saved output would make a cycle (output -> ctx -> output): keep it as a weak reference.
+            if ctx._saved and any(t is result for t in ctx._saved):
+                ctx._saved = tuple(weakref.ref(t) if t is result else t for t in ctx._saved)
+            if anomaly.STATE.enabled:
+                ctx._forward_stack = anomaly.user_stack()
+        return result
+
+
+class AccumulateGrad:
+    """The graph node of a leaf tensor that requires grad: backward adds into `variable.grad`."""
+
+    next_functions: tuple = ()
+
+    def __init__(self, variable: Tensor) -> None:
+        self.variable = variable
+
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return "<AccumulateGrad>"

@@ -1,0 +1,201 @@
+"""Making tensors: `tensor`, `zeros`, `ones`, `full`, `arange`, random tensors, `cat`/`stack`, and the
+seeded random number generators (`manual_seed`, `Generator`) that make runs reproducible."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from tinygrad_edu.ops.shape import Cat
+from tinygrad_edu.tensor import DEFAULT_FLOAT, Tensor, _shape_arg, int64
+
+
+class Generator:
+    """A seeded source of random numbers, like `torch.Generator`: pass it as `generator=` to get the
+    same numbers on every run, independent of everything else that draws random numbers."""
+
+    def __init__(self, seed: int | None = None) -> None:
+        self._seed = seed if seed is not None else int(np.random.SeedSequence().entropy % 2**63)
+        self.rng = np.random.default_rng(self._seed)
+
+    def manual_seed(self, seed: int) -> Generator:
+        self._seed = int(seed)
+        self.rng = np.random.default_rng(self._seed)
+        return self
+
+    def initial_seed(self) -> int:
+        return self._seed
+
+    def get_state(self) -> dict:
+        return self.rng.bit_generator.state
+
+    def set_state(self, state: dict) -> None:
+        self.rng.bit_generator.state = state
+
+
+default_generator = Generator(0)
+
+
+def manual_seed(seed: int) -> Generator:
+    """Seed the default generator used when no `generator=` is given."""
+    return default_generator.manual_seed(seed)
+
+
+def _generator(generator: Generator | None) -> np.random.Generator:
+    return (generator or default_generator).rng
+
+
+def _finish(array: np.ndarray, requires_grad: bool) -> Tensor:
+    tensor = Tensor._wrap(array)
+    return tensor.requires_grad_(True) if requires_grad else tensor
+
+
+def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
+    """A new tensor holding a copy of `data` (Python floats become float32, ints int64)."""
+    return Tensor(data, dtype=dtype, requires_grad=requires_grad)
+
+
+def zeros(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.zeros(_shape_arg(size), dtype=dtype or DEFAULT_FLOAT), requires_grad)
+
+
+def ones(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.ones(_shape_arg(size), dtype=dtype or DEFAULT_FLOAT), requires_grad)
+
+
+def empty(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    return zeros(*size, dtype=dtype, requires_grad=requires_grad)
+
+
+def full(size: Sequence[int], fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+    if dtype is None:
+        dtype = (
+            DEFAULT_FLOAT
+            if isinstance(fill_value, float)
+            else (np.bool_ if isinstance(fill_value, bool) else int64)
+        )
+    return _finish(np.full(tuple(size), fill_value, dtype=dtype), requires_grad)
+
+
+def zeros_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.zeros(input.shape, dtype=dtype or input.dtype), requires_grad)
+
+
+def ones_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.ones(input.shape, dtype=dtype or input.dtype), requires_grad)
+
+
+def full_like(input: Tensor, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.full(input.shape, fill_value, dtype=dtype or input.dtype), requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.eye(n, m, dtype=dtype or DEFAULT_FLOAT), requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> Tensor:
+    """arange(end) or arange(start, end, step): int64 for whole numbers, float32 otherwise."""
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        whole = all(isinstance(v, int) for v in (start, end, step))
+        dtype = int64 if whole else DEFAULT_FLOAT
+    return _finish(np.arange(start, end, step, dtype=dtype), requires_grad)
+
+
+def linspace(start: float, end: float, steps: int, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.linspace(start, end, steps, dtype=dtype or DEFAULT_FLOAT), requires_grad)
+
+
+def randn(*size, generator: Generator | None = None, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Standard normal samples."""
+    dtype = np.dtype(dtype or DEFAULT_FLOAT)
+    return _finish(_generator(generator).standard_normal(_shape_arg(size), dtype=dtype), requires_grad)
+
+
+def rand(*size, generator: Generator | None = None, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Uniform samples in [0, 1)."""
+    dtype = np.dtype(dtype or DEFAULT_FLOAT)
+    return _finish(_generator(generator).random(_shape_arg(size), dtype=dtype), requires_grad)
+
+
+def randint(
+    low: int,
+    high: int | None = None,
+    size: Sequence[int] = (),
+    generator: Generator | None = None,
+    dtype=None,
+) -> Tensor:
+    """Integers in [low, high); `randint(high, size)` starts at 0, as torch."""
+    if high is None or isinstance(high, tuple | list):
+        low, high, size = 0, low, high if high is not None else size
+    if high <= low:
+        raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
+    return Tensor._wrap(_generator(generator).integers(low, high, size=tuple(size), dtype=dtype or int64))
+
+
+def randperm(n: int, generator: Generator | None = None) -> Tensor:
+    return Tensor._wrap(_generator(generator).permutation(n).astype(int64))
+
+
+def multinomial(
+    input: Tensor, num_samples: int, replacement: bool = False, generator: Generator | None = None
+) -> Tensor:
+    """Draw indices with probability proportional to the rows of `input` (1-D or 2-D, non-negative)."""
+    weights = np.asarray(input.data if isinstance(input, Tensor) else input, dtype=np.float64)
+    if weights.ndim not in (1, 2):
+        raise ValueError(f"multinomial: input must be 1-D or 2-D, got shape {weights.shape}")
+    rows = np.atleast_2d(weights)
+    if (rows < 0).any() or not np.isfinite(rows).all() or (rows.sum(axis=1) <= 0).any():
+        raise ValueError(
+            "multinomial: weights must be finite, non-negative and have a positive sum in every row"
+        )
+    if not replacement and num_samples > (rows > 0).sum(axis=1).min():
+        raise ValueError(
+            f"multinomial: cannot draw {num_samples} samples without replacement from fewer non-zero weights"
+        )
+    rng = _generator(generator)
+    probs = rows / rows.sum(axis=1, keepdims=True)
+    if replacement:
+        cumulative = np.cumsum(probs, axis=1)
+        cumulative[:, -1] = 1.0
+        uniform = rng.random((rows.shape[0], num_samples))
+        samples = np.stack([np.searchsorted(c, u, side="right") for c, u in zip(cumulative, uniform)])
+    else:
+        # the "exponential race": the k smallest of E_i / p_i are a draw of k without replacement
+        with np.errstate(divide="ignore"):
+            race = rng.exponential(size=rows.shape) / probs
+        samples = np.argsort(race, axis=1, kind="stable")[:, :num_samples]
+    samples = samples.astype(int64)
+    return Tensor._wrap(samples if weights.ndim == 2 else samples[0])
+
+
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join tensors along an existing dimension; all other dimensions must match."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("cat: expected a non-empty sequence of tensors")
+    first = tensors[0]
+    ndim = first.ndim
+    if not -ndim <= dim < max(ndim, 1):
+        raise IndexError(f"cat: dimension {dim} is out of range for tensors with {ndim} dimension(s)")
+    dim %= ndim
+    for i, t in enumerate(tensors):
+        if t.ndim != ndim or any(a != b for d, (a, b) in enumerate(zip(t.shape, first.shape)) if d != dim):
+            raise ValueError(
+                f"cat: tensor {i} has shape {tuple(t.shape)}, which does not match {tuple(first.shape)} outside dimension {dim}"
+            )
+    return Cat.apply(*tensors, dim=dim)
+
+
+def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join tensors of equal shape along a new dimension."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("stack: expected a non-empty sequence of tensors")
+    shape = tensors[0].shape
+    for i, t in enumerate(tensors):
+        if t.shape != shape:
+            raise ValueError(f"stack: tensor {i} has shape {tuple(t.shape)}, but tensor 0 has {tuple(shape)}")
+    return cat([t.unsqueeze(dim) for t in tensors], dim=dim)

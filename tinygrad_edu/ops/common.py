@@ -1,0 +1,30 @@
+"""Helpers shared by the ops: undoing broadcasting in backward."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tinygrad_edu.tensor import Tensor
+
+
+def unbroadcast(grad: Tensor, shape: tuple) -> Tensor:
+    """Sum `grad` down to `shape`, undoing numpy broadcasting.
+
+    If `x` of shape (3, 1) was broadcast to (2, 3, 4) in the forward pass, each element of x was used
+    2 * 4 times, so its gradient is the sum of the gradient over those copies: sum over the leading
+    axis that was added and over the axis where x had size 1.
+    """
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    axes = tuple(range(extra)) + tuple(
+        extra + i for i, size in enumerate(shape) if size == 1 and grad.shape[extra + i] != 1
+    )
+    if axes:
+        grad = grad.sum(dim=axes)
+    return grad.reshape(shape)
+
+
+def broadcast_error(op: str, a, b) -> ValueError:
+    return ValueError(f"{op}: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be broadcast together")

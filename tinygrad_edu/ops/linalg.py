@@ -1,0 +1,34 @@
+"""Matrix multiplication with torch's rules for batched operands (1-D operands are handled in
+`Tensor.matmul` by adding and removing a dimension around this op)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tinygrad_edu.autograd.function import Function
+from tinygrad_edu.ops.common import unbroadcast
+
+
+class MatMul(Function):
+    """a @ b for a of shape (..., n, k) and b of shape (..., k, m); batch dimensions broadcast."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.matmul(a.data, b.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # C = A B  =>  dA = dC B^T,  dB = A^T dC  (summed over broadcast batch dimensions)
+        a, b = ctx.saved_tensors
+        grad_a = grad_b = None
+        if ctx.needs_input_grad[0]:
+            grad_a = unbroadcast(grad @ b.transpose(-1, -2), a.shape)
+        if ctx.needs_input_grad[1]:
+            if b.ndim == 2 and a.ndim > 2:
+                # a shared weight: fold the batch into rows, one (k, rows) @ (rows, m) product
+                rows_a = a.reshape(-1, a.shape[-1])
+                grad_b = rows_a.transpose(0, 1) @ grad.reshape(-1, grad.shape[-1])
+            else:
+                grad_b = unbroadcast(a.transpose(-1, -2) @ grad, b.shape)
+        return grad_a, grad_b

@@ -1,0 +1,132 @@
+"""Ops that move elements around without arithmetic: reshape, permute, expand, indexing, cat.
+Their backward moves the gradient back the same way."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tinygrad_edu.autograd.function import Function
+from tinygrad_edu.ops.common import unbroadcast
+
+
+class Reshape(Function):
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        try:
+            return x.data.reshape(shape)
+        except ValueError:
+            raise ValueError(
+                f"reshape: shape {tuple(shape)} is invalid for a tensor of shape {tuple(x.shape)} "
+                f"({x.data.size} elements)"
+            ) from None
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.reshape(ctx.shape), None
+
+
+class Permute(Function):
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return np.transpose(x.data, dims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.permute(*np.argsort(ctx.dims).tolist()), None  # the inverse permutation
+
+
+class Expand(Function):
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        try:
+            return np.broadcast_to(x.data, shape)
+        except ValueError:
+            raise ValueError(f"expand: cannot expand shape {tuple(x.shape)} to {tuple(shape)}") from None
+
+    @staticmethod
+    def backward(ctx, grad):
+        return unbroadcast(grad, ctx.shape), None
+
+
+def _is_basic(index) -> bool:
+    """True for ints, slices, None and ... only: such an index picks each element at most once."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(p is None or p is Ellipsis or isinstance(p, int | slice) for p in parts)
+
+
+class GetItem(Function):
+    """x[index] for any numpy-style index (already converted from Tensors to arrays)."""
+
+    @staticmethod
+    def forward(ctx, x, index):
+        ctx.shape, ctx.dtype, ctx.index = x.shape, x.data.dtype, index
+        return x.data[index]
+
+    @staticmethod
+    def backward(ctx, grad):
+        return IndexAdd.apply(grad, ctx.shape, ctx.index), None
+
+
+class IndexAdd(Function):
+    """The backward of x[index]: a zero tensor of x's shape with `values` added at `index`.
+
+    Integer-array indices may repeat (C[X] with a character used twice), so the additions accumulate
+    (np.add.at) instead of overwriting; basic indices and boolean masks pick each element once.
+    """
+
+    @staticmethod
+    def forward(ctx, values, shape, index):
+        ctx.index = index
+        out = np.zeros(shape, dtype=values.data.dtype)
+        if _is_basic(index) or getattr(index, "dtype", None) == np.bool_:
+            out[index] = values.data
+        else:
+            np.add.at(out, index, values.data)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad[ctx.index], None, None
+
+
+class Cat(Function):
+    @staticmethod
+    def forward(ctx, *tensors, dim=0):
+        ctx.dim = dim
+        ctx.sizes = [t.shape[dim] for t in tensors]
+        return np.concatenate([t.data for t in tensors], axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        grads, start = [], 0
+        prefix = (slice(None),) * ctx.dim
+        for size in ctx.sizes:
+            grads.append(grad[prefix + (slice(start, start + size),)])
+            start += size
+        return tuple(grads)
+
+
+class Clone(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x.data.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+class Cast(Function):
+    """A change of dtype; between floating types the gradient flows back in the input's dtype."""
+
+    @staticmethod
+    def forward(ctx, x, dtype):
+        ctx.dtype = x.data.dtype
+        return x.data.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.to(ctx.dtype), None
