@@ -192,11 +192,14 @@ def gradgradcheck(
     if grad_outputs is None:
         rng = np.random.default_rng(seed)
         grad_outputs = tuple(
-            Tensor(rng.standard_normal(outputs[k].shape), dtype=np.float64, requires_grad=True) for k in differentiable
+            Tensor(rng.standard_normal(outputs[k].shape), dtype=np.float64, requires_grad=True)
+            for k in differentiable
         )
     grad_outputs = _as_tuple(grad_outputs)
     if len(grad_outputs) != len(differentiable):
-        raise ValueError(f"gradgradcheck: got {len(grad_outputs)} grad_outputs for {len(differentiable)} outputs")
+        raise ValueError(
+            f"gradgradcheck: got {len(grad_outputs)} grad_outputs for {len(differentiable)} outputs"
+        )
     count = len(inputs)
 
     def first_derivatives(*args):

@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from tinygrad_edu.autograd.function import Function
+from tinygrad_edu.autograd.grad_mode import is_grad_enabled
 from tinygrad_edu.ops.common import broadcast_error, unbroadcast
 from tinygrad_edu.tensor import Tensor, where
 
@@ -249,11 +250,33 @@ class Gelu(Function):
             inner = _SQRT_2_OVER_PI * (x + 0.044715 * x**3)
             tanh_inner = inner.tanh()
             d_inner = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
-            return grad * (0.5 * (1 + tanh_inner) + 0.5 * x * (1 - tanh_inner * tanh_inner) * d_inner)
-        # d/dx [x Phi(x)] = Phi(x) + x phi(x), phi the standard normal density
-        cdf = Tensor._wrap((0.5 * (1 + erf(x.data / math.sqrt(2)))).astype(x.data.dtype))
-        pdf = (x * x * -0.5).exp() * (1 / math.sqrt(2 * math.pi))
-        return grad * (cdf + x * pdf)
+            return grad * (0.5 * (1 + tanh_inner) + 0.5 * x * (1 - tanh_inner * tanh_inner) * d_inner), None
+        # d/dx [x Phi(x)] = Phi(x) + x phi(x), phi the standard normal density; Phi as an op of its
+        # own when a second-order graph is being built, so that its derivative phi is not lost
+        cdf = NormalCdf.apply(x) if is_grad_enabled() else Tensor._wrap(_normal_cdf(x.data))
+        return grad * (cdf + x * _normal_pdf(x)), None
+
+
+def _normal_cdf(data: np.ndarray) -> np.ndarray:
+    return (0.5 * (1 + erf(data / math.sqrt(2)))).astype(data.dtype)
+
+
+def _normal_pdf(x: Tensor) -> Tensor:
+    return (x * x * -0.5).exp() * (1 / math.sqrt(2 * math.pi))
+
+
+class NormalCdf(Function):
+    """Phi(x), the standard normal CDF (used by GELU's backward so that it is differentiable too)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _normal_cdf(x.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors  # d Phi(x) / dx = phi(x)
+        return grad * _normal_pdf(x)
 
 
 class Clamp(Function):
@@ -272,7 +295,7 @@ class Clamp(Function):
             inside &= x.data >= low
         if high is not None:
             inside &= x.data <= high
-        return where(Tensor._wrap(inside), grad, 0.0)
+        return where(Tensor._wrap(inside), grad, 0.0), None, None
 
 
 class Maximum(Function):
