@@ -93,7 +93,7 @@ def test_gradcheck_reports_the_wrong_input():
     def bad_square(a, b):  # claims d(a^2)/da = a instead of 2a
         return Value(a.data**2, "", "bad", (a,), (a.data,)) + b
 
-    with pytest.raises(GradcheckError, match=r"input 0 \('x'\).*analytic 1\.5.*numerical 3\.0"):
+    with pytest.raises(GradcheckError, match=r"input 0 \('x'\).*analytic 1\.5.*numerical 2\.99"):
         gradcheck(bad_square, [Value(1.5, label="x"), Value(1.0)])
 
 
