@@ -9,6 +9,7 @@ the tensor factories, `tg.no_grad`, `tg.manual_seed` and the gradient checks.
 
 # --- the scalar engine (scalar.py), graph drawing (viz.py), gradient checks (gradcheck.py) ---
 from tinygrad_edu.gradcheck import GradcheckError, gradcheck
+from tinygrad_edu.gradcheck import gradgradcheck
 from tinygrad_edu.scalar import Value
 from tinygrad_edu.viz import draw_dot, to_dot
 

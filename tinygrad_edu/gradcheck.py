@@ -4,7 +4,9 @@ If f is smooth, (f(x + eps) - f(x - eps)) / (2 eps) approximates df/dx with an e
 (central differences). A gradient that disagrees with it points to a bug in some op's backward.
 
 `gradcheck(fn, inputs)` is the public entry point; it dispatches on the type of the inputs:
-`Value`s go to `_gradcheck_scalar`. (The tensor version, for `Tensor` inputs, goes in this file too.)
+`Value`s go to `_gradcheck_scalar`, `Tensor`s to the tensor version in `tinygrad_edu/autograd/gradcheck.py`
+(Jacobians by central differences and by backward). `gradgradcheck` checks second derivatives of
+Tensor functions.
 """
 
 from __future__ import annotations
@@ -21,24 +23,55 @@ class GradcheckError(RuntimeError):
 
 def gradcheck(
     fn: Callable[..., Value],
-    inputs: Sequence[Value | float],
+    inputs,
     eps: float = 1e-6,
     atol: float = 1e-5,
     rtol: float = 1e-3,
+    raise_exception: bool = True,
 ) -> bool:
     """Check d fn(*inputs) / d input for every input against central differences.
+
+    For Tensor inputs (one Tensor or a sequence holding Tensors) every float64 input that requires
+    grad is checked, element by element, for every output; see `tinygrad_edu.autograd.gradcheck`.
 
     Returns True when for each input |analytic - numerical| <= atol + rtol * |numerical|, else raises
     `GradcheckError` naming the input (index and label) and showing both values. Plain numbers among
     `inputs` are turned into `Value`s first.
     """
+    if _has_tensor(inputs):
+        from tinygrad_edu.autograd import gradcheck as tensor_gradcheck
+
+        return tensor_gradcheck.gradcheck(fn, inputs, eps, atol, rtol, raise_exception)
     if len(inputs) == 0:
         raise ValueError("gradcheck: no inputs to check")
     if all(isinstance(x, (Value, int, float)) for x in inputs):
         return _gradcheck_scalar(fn, inputs, eps, atol, rtol)
     # Tensor inputs are dispatched here once the tensor gradcheck exists.
     kinds = ", ".join(sorted({type(x).__name__ for x in inputs}))
-    raise TypeError(f"gradcheck: inputs must be Values or numbers, got {kinds}")
+    raise TypeError(f"gradcheck: inputs must be Values, Tensors or numbers, got {kinds}")
+
+
+def gradgradcheck(
+    fn: Callable,
+    inputs,
+    grad_outputs=None,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+) -> bool:
+    """Check second derivatives of a Tensor function: gradcheck of
+    (inputs, v) -> autograd.grad(fn(*inputs), inputs, v, create_graph=True).
+    `grad_outputs` (the v) default to random float64 tensors that require grad."""
+    from tinygrad_edu.autograd import gradcheck as tensor_gradcheck
+
+    return tensor_gradcheck.gradgradcheck(fn, inputs, grad_outputs, eps, atol, rtol, raise_exception)
+
+
+def _has_tensor(inputs) -> bool:
+    from tinygrad_edu.tensor import Tensor
+
+    return isinstance(inputs, Tensor) or any(isinstance(x, Tensor) for x in inputs)
 
 
 def _gradcheck_scalar(

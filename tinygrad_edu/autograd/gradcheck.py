@@ -28,11 +28,10 @@ import numpy as np
 
 from tinygrad_edu.autograd.engine import grad as autograd_grad
 from tinygrad_edu.autograd.grad_mode import enable_grad, no_grad
+from tinygrad_edu.gradcheck import GradcheckError  # the one error type, shared with the scalar check
 from tinygrad_edu.tensor import Tensor
 
-
-class GradcheckError(RuntimeError):
-    """Raised by gradcheck when backward disagrees with finite differences."""
+__all__ = ["GradcheckError", "analytical_jacobians", "gradcheck", "gradgradcheck", "numerical_jacobians"]
 
 
 def _as_tuple(value: Any) -> tuple:
