@@ -98,7 +98,7 @@ def test_gradcheck_reports_the_wrong_input():
 
 
 def test_gradcheck_rejects_other_inputs():
-    with pytest.raises(TypeError, match="gradcheck: inputs must be Values or numbers, got str"):
+    with pytest.raises(TypeError, match=r"gradcheck: inputs must be Values.* got str"):
         gradcheck(lambda a: a, ["x"])
 
 
