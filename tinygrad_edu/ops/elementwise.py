@@ -221,7 +221,7 @@ def erf(x: np.ndarray) -> np.ndarray:
     """The error function, vectorised. float64: exact (math.erf per element); float32: a rational
     approximation (Abramowitz and Stegun 7.1.26, absolute error below 1.5e-7), fast enough for BERT."""
     if x.dtype == np.float64:
-        return np.frompyfunc(math.erf, 1, 1)(x).astype(np.float64)
+        return np.asarray(np.frompyfunc(math.erf, 1, 1)(x), dtype=np.float64)  # 0-d gives a float
     t = 1.0 / (1.0 + 0.3275911 * np.abs(x))
     poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
     return np.sign(x) * (1.0 - poly * np.exp(-x * x))
