@@ -19,20 +19,24 @@ def topological_order(root: Node, inputs_of: Callable[[Node], Iterable[Node]]) -
     """Every node reachable from `root`, each listed after all of its inputs (root comes last).
 
     Backpropagation visits this list in reverse: a node's gradient is complete once every node that
-    used it has been visited. Depth-first search with an explicit stack; each stack entry is a node
-    and an iterator over its remaining inputs, so no Python recursion limit applies.
+    used it has been visited. Depth-first search with an explicit stack instead of recursion, so no
+    Python recursion limit applies: a node is pushed once to visit it and once more, beneath its
+    inputs, to be appended after them.
     """
     order: list[Node] = []
-    visited: set[int] = {id(root)}
-    stack = [(root, iter(inputs_of(root)))]
+    visited: set[int] = set()
+    # (node, False): visit it; (node, True): its inputs are all in `order`, so append it
+    stack: list[tuple[Node, bool]] = [(root, False)]
     while stack:
-        node, pending_inputs = stack[-1]
-        for child in pending_inputs:
-            if id(child) not in visited:
-                visited.add(id(child))
-                stack.append((child, iter(inputs_of(child))))
-                break
-        else:  # all inputs of `node` are already in `order`
-            stack.pop()
+        node, inputs_done = stack.pop()
+        if inputs_done:
             order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        for child in inputs_of(node):
+            if id(child) not in visited:
+                stack.append((child, False))
     return order
