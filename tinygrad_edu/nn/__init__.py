@@ -1,0 +1,47 @@
+"""`tg.nn`: modules and layers (as `torch.nn`), with `functional` (F), `init` and `utils` beside them.
+
+from tinygrad_edu import nn
+from tinygrad_edu.nn import functional as F
+model = nn.Sequential(nn.Linear(2, 16), nn.Tanh(), nn.Linear(16, 1))
+"""
+
+from tinygrad_edu.nn import functional, init, utils
+from tinygrad_edu.nn.containers import ModuleDict, ModuleList, Sequential
+from tinygrad_edu.nn.layers import (
+    GELU,
+    BatchNorm1d,
+    Dropout,
+    Embedding,
+    Flatten,
+    Identity,
+    LayerNorm,
+    Linear,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Tanh,
+)
+from tinygrad_edu.nn.module import Module, Parameter
+
+__all__ = [
+    "GELU",
+    "BatchNorm1d",
+    "Dropout",
+    "Embedding",
+    "Flatten",
+    "Identity",
+    "LayerNorm",
+    "Linear",
+    "Module",
+    "ModuleDict",
+    "ModuleList",
+    "Parameter",
+    "ReLU",
+    "Sequential",
+    "Sigmoid",
+    "Softmax",
+    "Tanh",
+    "functional",
+    "init",
+    "utils",
+]
