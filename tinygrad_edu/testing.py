@@ -103,7 +103,7 @@ def assert_close(actual: Any, expected: Any, *, rtol: float | None = None, atol:
     raise AssertionError(
         f"assert_close: tensors are not close! {mismatches} of {ok.size} elements mismatch "
         f"({100.0 * mismatches / ok.size:.1f}%).\n"
-        f"Worst element at index {tuple(int(i) for i in index)}: actual {a[index]!r}, expected {e[index]!r}, "
+        f"Worst element at index {tuple(int(i) for i in index)}: actual {actual_array[index].item()!r}, expected {expected_array[index].item()!r}, "
         f"|difference| {difference[index]:.6g} > tolerance {tolerance[index]:.6g} "
         f"(atol={atol}, rtol={rtol})"
     )
