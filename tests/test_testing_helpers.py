@@ -37,7 +37,7 @@ def test_assert_close_message_names_worst_element():
     message = str(info.value)
     assert "2 of 4 elements mismatch" in message
     assert "(1, 1)" in message and "actual 4.0" in message and "expected 5.0" in message
-    assert "difference 1" in message and "rtol=1e-07" in message
+    assert "|difference| 1 > tolerance" in message and "rtol=1e-07" in message
 
 
 def test_assert_close_float32_defaults_and_explicit_tolerances():
