@@ -31,8 +31,8 @@ POSITIVE = st.floats(0.2, 3)
 OFF_GRID = st.integers(-6, 5).map(lambda k: 0.5 * k + 0.25)
 ON_GRID = st.integers(-6, 6).map(lambda k: 0.5 * k)
 
-few = settings(max_examples=10)
-fewer = settings(max_examples=5)
+few = settings(max_examples=15)
+fewer = settings(max_examples=8)
 
 
 def distinct_tensor(shape, requires_grad=True):
