@@ -177,6 +177,8 @@ def _classes_last(log_probs: Tensor) -> Tensor:
     """(N, C, d1, ...) -> (N * d1 * ..., C); (N, C) and (C,) -> (N, C) and (1, C)."""
     if log_probs.ndim == 1:
         return log_probs.reshape(1, -1)
+    if log_probs.ndim == 2:
+        return log_probs
     if log_probs.ndim > 2:
         log_probs = log_probs.permute(0, *range(2, log_probs.ndim), 1)
     return log_probs.reshape(-1, log_probs.shape[-1])
