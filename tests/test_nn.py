@@ -523,7 +523,9 @@ def test_clip_grad_norm_matches_torch(torch, norm_type, max_norm):
         frozen.flags.writeable = False
         p.grad = tg.Tensor._wrap(frozen)
         q.grad = torch.from_numpy(g.copy())
-    total_ours = nn.utils.clip_grad_norm_(ours, max_norm, norm_type)
+    total_ours = nn.utils.clip_grad_norm_(
+        iter(ours), max_norm, norm_type
+    )  # a generator, as model.parameters()
     total_theirs = torch.nn.utils.clip_grad_norm_(theirs, max_norm, norm_type)
     assert isinstance(total_ours, tg.Tensor)
     np.testing.assert_allclose(total_ours.item(), total_theirs.item(), rtol=1e-12)

@@ -46,3 +46,7 @@ long = int64
 bool = bool_
 
 __version__ = "0.1.0"
+
+# --- nn, optim and checkpoints (nn/, optim/, serialization.py) ---
+from tinygrad_edu import nn, optim  # noqa: E402
+from tinygrad_edu.serialization import load, save  # noqa: E402

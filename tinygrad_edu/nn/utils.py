@@ -26,7 +26,8 @@ def clip_grad_norm_(
     The joint norm is the norm of the vector of per-parameter norms (the same as the norm of all
     gradients concatenated). Returns that total norm, measured before clipping, as a Tensor.
     """
-    grads = [p.grad for p in _as_list(parameters) if p.grad is not None]
+    parameters = _as_list(parameters)  # once: a generator (model.parameters()) can be walked only once
+    grads = [p.grad for p in parameters if p.grad is not None]
     if not grads:
         return Tensor(0.0)
     norm_type = float(norm_type)
@@ -44,7 +45,7 @@ def clip_grad_norm_(
         )
     clip_coef = float(max_norm) / (float(total_norm) + 1e-6)
     if clip_coef < 1.0:
-        for param in _as_list(parameters):
+        for param in parameters:
             if param.grad is not None:
                 # a new gradient tensor, not an in-place scale: gradient arrays may be shared or read-only views
                 param.grad = Tensor._wrap(
