@@ -211,6 +211,18 @@ def test_linear_lr_matches_torch(torch):
     )
 
 
+def test_sequential_warmup_then_cosine_matches_torch(torch):
+    def build(lib, opt):
+        warmup = lib.LinearLR(opt, start_factor=0.01, total_iters=5)
+        cosine = lib.CosineAnnealingLR(opt, T_max=15, eta_min=0.001)
+        decay = lib.StepLR(opt, step_size=2, gamma=0.5)
+        return lib.SequentialLR(opt, [warmup, cosine, decay], milestones=[5, 20])
+
+    schedule_pair(
+        torch, lambda o: build(lr_scheduler, o), lambda o: build(torch.optim.lr_scheduler, o), steps=30
+    )
+
+
 def test_linear_warmup_schedule_matches_the_same_lambda_in_torch(torch):
     def hf_lambda(step, warmup=5, total=20):
         if step < warmup:
