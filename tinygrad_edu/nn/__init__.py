@@ -22,6 +22,7 @@ from tinygrad_edu.nn.layers import (
     Tanh,
 )
 from tinygrad_edu.nn.module import Module, Parameter
+from tinygrad_edu.nn.attention import SelfAttention, scaled_dot_product_attention  # noqa: I001 (needs Module first)
 
 __all__ = [
     "GELU",
@@ -36,6 +37,7 @@ __all__ = [
     "ModuleDict",
     "ModuleList",
     "Parameter",
+    "SelfAttention",
     "ReLU",
     "Sequential",
     "Sigmoid",
@@ -43,5 +45,6 @@ __all__ = [
     "Tanh",
     "functional",
     "init",
+    "scaled_dot_product_attention",
     "utils",
 ]
