@@ -1,0 +1,36 @@
+"""The models, one per file (`bigram.py`, `mlp.py`, `mlp_bn.py`, `gpt.py`, ...), and the registry that
+lets `examples/sample.py` and `examples/evaluate.py` rebuild any of them from a checkpoint.
+
+A checkpoint (see `tinygrad_edu.training.save_checkpoint`) stores `model_type` and the config as a
+dict; `build_model(model_type, config_dict)` looks the name up in `MODELS` and returns
+`ModelClass(ConfigClass(**config_dict))`. A new model registers itself with one line below.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from models.bigram import BigramConfig, BigramCounts, BigramNN
+from models.mlp import MLP, MLPConfig
+from models.mlp_bn import MLPBN, MLPBNConfig
+
+# model_type -> (ConfigClass, ModelClass); the GPT and BERT files add theirs here
+MODELS: dict[str, tuple[type, type]] = {
+    "bigram_counts": (BigramConfig, BigramCounts),
+    "bigram": (BigramConfig, BigramNN),
+    "mlp": (MLPConfig, MLP),
+    "mlp_bn": (MLPBNConfig, MLPBN),
+}
+
+
+def register(name: str, config_class: type, model_class: type) -> None:
+    """Make `name` loadable from checkpoints (call it in the model's file or here)."""
+    MODELS[name] = (config_class, model_class)
+
+
+def build_model(model_type: str, config: dict[str, Any]):
+    """A fresh model of a registered type from its config dict (weights still to be loaded)."""
+    if model_type not in MODELS:
+        raise ValueError(f"unknown model_type {model_type!r}; registered: {', '.join(sorted(MODELS))}")
+    config_class, model_class = MODELS[model_type]
+    return model_class(config_class(**config))
