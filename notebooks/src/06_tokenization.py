@@ -1,0 +1,226 @@
+# %% [markdown]
+# # 06 · Tokenization: characters, byte-level BPE and WordPiece
+#
+# A language model reads integers, not text. A **tokenizer** cuts text into pieces from a fixed
+# vocabulary and maps each piece to its id. The choice trades vocabulary size against sequence length:
+#
+# | tokenizer | vocabulary | a token is | used by |
+# |---|---|---|---|
+# | characters | ~70 | one character | makemore, the char transformer |
+# | byte-level BPE | 256 + merges | a run of bytes learnt by merging frequent pairs | GPT-2 and later |
+# | WordPiece | a few thousand | a word or a `##`-continued word piece | BERT |
+#
+# All three are trained here on the Shakespeare corpus (`data/shakespeare.txt`, one speech per line).
+# The library code: `tinygrad_edu/data/bpe.py`, `wordpiece.py`, `merges.py` (the merge loop they share).
+
+# %%
+import time
+import warnings
+from collections import Counter
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from tinygrad_edu.data import BPETokenizer, WordPieceTokenizer, load_corpus, split_corpus
+from tinygrad_edu.data.merges import merge_pair
+from tinygrad_edu.exercises import check_equal, fast_mode, output_dir, repo_root
+
+speeches = load_corpus(repo_root() / "data" / "shakespeare.txt")
+train_speeches, heldout_speeches = split_corpus(speeches)
+# CI trains on a slice of the corpus; a person on all of it (about 10 s more)
+training_texts = train_speeches[:4000] if fast_mode() else train_speeches
+print(f"{len(speeches)} speeches: {len(train_speeches)} train, {len(heldout_speeches)} held out")
+print(f"training the tokenizers on {len(training_texts)} speeches, {sum(map(len, training_texts)):,} characters")
+sentence = "Unsex me here, and fill me from the crown to the toe top-full of direst cruelty!"
+
+# %% [markdown]
+# ## 1. Characters
+#
+# The simplest tokenizer: every distinct character is a token. Short vocabulary, long sequences: one
+# id per character.
+
+# %%
+chars = sorted(set("".join(train_speeches)))
+char_to_id = {ch: i for i, ch in enumerate(chars)}
+char_ids = [char_to_id[ch] for ch in sentence]
+print(f"vocabulary: {len(chars)} characters: {''.join(chars)!r}")
+print(f"{len(sentence)} characters -> {len(char_ids)} ids: {char_ids[:16]} ...")
+
+# %% [markdown]
+# ## 2. Byte-level BPE
+#
+# Byte-pair encoding starts from the 256 byte values (so *any* text can be encoded, no unknown token)
+# and learns **merges**: repeatedly find the most frequent adjacent pair of symbols in the training text
+# and replace it everywhere with a new symbol. With $k$ merges the vocabulary has $256 + k$ tokens.
+# Text is first cut into chunks (words with their leading space, punctuation, digits) so that merges
+# never cross a word boundary.
+#
+# One merge step by hand, on the bytes of a short string:
+
+# %%
+text = "the theatre thee"
+ids = list(text.encode("utf-8"))  # the UTF-8 bytes: integers 0..255
+pair_counts = Counter(zip(ids, ids[1:]))
+top_pair, top_count = pair_counts.most_common(1)[0]
+print("most frequent pair:", bytes(top_pair), "seen", top_count, "times")
+merged = merge_pair(ids, top_pair, 256)
+print(f"{len(ids)} symbols -> {len(merged)} after merging {bytes(top_pair)!r} into symbol 256")
+
+# %%
+start = time.perf_counter()
+bpe = BPETokenizer.train(training_texts, vocab_size=1024)
+print(f"{bpe} trained in {time.perf_counter() - start:.1f} s")
+print("the first 24 merges:", [bpe.token_bytes[256 + k].decode("utf-8", "replace") for k in range(24)])
+print("the last 12 merges: ", [bpe.token_bytes[1024 - 12 + k].decode("utf-8", "replace") for k in range(12)])
+bpe_ids = bpe.encode(sentence)
+bpe_pieces = [bpe.token_bytes[i].decode("utf-8", "replace") for i in bpe_ids]
+print(f"{len(sentence)} characters -> {len(bpe_ids)} BPE tokens: {bpe_pieces}")
+assert bpe.decode(bpe_ids) == sentence  # byte-level: every text round-trips exactly
+
+# %% [markdown]
+# The merges are ordered, so the first $k$ merges of this tokenizer *are* a BPE tokenizer with
+# $256 + k$ tokens. How much shorter do held-out texts get as the vocabulary grows?
+
+# %%
+heldout_text = heldout_speeches[:300]
+heldout_chars = sum(len(text) for text in heldout_text)
+vocab_sizes = [256, 300, 400, 512, 640, 768, 896, 1024]
+tokens_per_char = []
+for size in vocab_sizes:
+    smaller = BPETokenizer(bpe.merges[: size - 256])
+    tokens_per_char.append(sum(len(smaller.encode(text)) for text in heldout_text) / heldout_chars)
+fig, ax = plt.subplots(figsize=(6, 3.5))
+ax.plot(vocab_sizes, tokens_per_char, "o-")
+ax.set_xlabel("BPE vocabulary size (256 bytes + merges)")
+ax.set_ylabel("tokens per character")
+ax.set_title("Held-out Shakespeare: more merges, shorter sequences")
+ax.grid(alpha=0.3)
+plt.show()
+
+# %% [markdown]
+# ## 3. WordPiece (BERT)
+#
+# WordPiece first splits text into words (lowercased, punctuation apart), then cuts each word with a
+# **greedy longest match**: take the longest vocabulary entry that starts the word, then the longest that
+# continues it, marked `##`. Its vocabulary is learnt by merging frequent pairs too, and saved as a plain
+# `vocab.txt`, one token per line, the line number being the id.
+
+# %%
+start = time.perf_counter()
+wordpiece = WordPieceTokenizer.train(training_texts, vocab_size=2000)
+print(f"{wordpiece} trained in {time.perf_counter() - start:.1f} s")
+print("the first tokens:", wordpiece.vocab[:12], "...")
+wp_tokens = wordpiece.tokenize(sentence)
+print(f"{len(wp_tokens)} WordPiece tokens: {wp_tokens}")
+
+# %% [markdown]
+# BERT's inputs for a pair of segments: `[CLS] a [SEP] b [SEP]`, with `token_type_ids` saying which
+# segment each token belongs to and `attention_mask` marking real tokens (1) against padding (0).
+
+# %%
+encoding = wordpiece.encode("To be, or not to be", "that is the question", max_length=20, padding="max_length")
+print(f"{'token':>12s} {'id':>5s} {'type':>4s} {'mask':>4s}")
+for token_id, token_type, mask in zip(encoding.input_ids, encoding.token_type_ids, encoding.attention_mask):
+    print(f"{wordpiece.vocab[token_id]:>12s} {token_id:5d} {token_type:4d} {mask:4d}")
+
+# %% [markdown]
+# ## 4. One sentence, three ways
+#
+# The same sentence in each tokenizer: characters give the longest sequence, WordPiece the shortest
+# (with a larger vocabulary, and text lowercased: it cannot give back the original capitals).
+
+# %%
+rows = [("characters", list(sentence)), ("byte-level BPE (1024)", bpe_pieces), ("WordPiece (2000)", wp_tokens)]
+fig, ax = plt.subplots(figsize=(7, 2.4))
+ax.barh([name for name, _ in rows], [len(pieces) for _, pieces in rows], color=["C0", "C1", "C2"])
+for y, (_, pieces) in enumerate(rows):
+    ax.text(len(pieces) + 1, y, str(len(pieces)), va="center")
+ax.set_xlabel("tokens for the sentence")
+ax.set_xlim(0, len(sentence) * 1.12)
+ax.invert_yaxis()
+plt.show()
+for name, pieces in rows:
+    print(f"{name:>22s}: {' | '.join(pieces)}")
+
+# %% [markdown]
+# ## 5. The same `vocab.txt` in Hugging Face
+#
+# Because the vocabulary file has BERT's format, Hugging Face's `BertTokenizer` reads it and must cut text
+# the same way. This cell needs `transformers` (the `ref` extra); without it, it says so and skips.
+
+# %%
+vocab_dir = output_dir("06_tokenization")
+vocab_path = wordpiece.save(vocab_dir)
+print("saved", vocab_path, f"({vocab_path.stat().st_size:,} bytes)")
+warnings.filterwarnings("ignore", message="IProgress not found")  # a tqdm notice on importing transformers
+try:
+    import transformers
+except ImportError:
+    transformers = None
+    print("transformers is not installed: skipping the comparison (pip install -e '.[ref]')")
+if transformers is not None:
+    reference = transformers.BertTokenizer.from_pretrained(str(vocab_dir))
+    texts = heldout_speeches[:200] + [sentence]
+    same = sum(reference.tokenize(text) == wordpiece.tokenize(text) for text in texts)
+    print(f"Hugging Face BertTokenizer agrees on {same} of {len(texts)} texts (200 held-out speeches and our sentence)")
+    print("HF:  ", reference.tokenize(sentence))
+    print("ours:", wordpiece.tokenize(sentence))
+
+# %% [markdown]
+# ## Exercises
+#
+# Replace each `None`, run the check cell below it. Solutions: `notebooks/solutions/06_tokenization.py`.
+#
+# **Exercise 1.** In the string `"aaabdaaabac"`, which adjacent pair of characters is the most frequent?
+# Give it as a 2-character string (count pairs where they overlap, as BPE does).
+
+# %% [answer ex1]
+answer_ex1 = None
+
+# %%
+example = "aaabdaaabac"
+check_equal(
+    "exercise 1",
+    answer_ex1,
+    "".join(Counter(zip(example, example[1:])).most_common(1)[0][0]),
+    hint="List every neighbouring pair (a,a), (a,a), (a,b), ... and count them.",
+)
+
+# %% [markdown]
+# **Exercise 2.** Write `merge(ids, pair, new_id)` that replaces every non-overlapping occurrence of
+# `pair` in the list `ids`, scanning left to right, by `new_id` (this is one BPE merge).
+
+# %% [answer ex2]
+def merge(ids, pair, new_id):
+    return None  # replace with your loop
+
+
+# %%
+cases = [([1, 2, 3, 1, 2], (1, 2), 9), ([5, 5, 5], (5, 5), 7), ([1], (1, 2), 9), ([3, 1, 2, 2], (2, 2), 4)]
+if merge([1, 2], (1, 2), 9) is None:
+    check_equal("exercise 2", None, None)
+else:
+    for ids_in, pair, new_id in cases:
+        check_equal(
+            f"exercise 2, merge({ids_in}, {pair}, {new_id})",
+            merge(list(ids_in), pair, new_id),
+            merge_pair(list(ids_in), pair, new_id),
+            hint="Overlaps: in [5, 5, 5] only the first two 5s merge; the scan then continues after them.",
+        )
+
+# %% [markdown]
+# **Exercise 3.** With the vocabulary below, how does WordPiece split the word `"unhappiness"`? Apply the
+# greedy longest match by hand and give the list of pieces.
+
+# %% [answer ex3]
+small_vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "u", "un", "unh", "happ", "##h", "##happ", "##appi", "##i", "##ness", "##n", "##e", "##s", "##a", "##p"]
+answer_ex3 = None
+
+# %%
+check_equal(
+    "exercise 3",
+    answer_ex3,
+    WordPieceTokenizer(small_vocab).split_word("unhappiness"),
+    hint="Greedy: at each position take the LONGEST entry that matches (a '##' entry after the start), "
+    "even if a shorter one would lead to fewer pieces.",
+)
