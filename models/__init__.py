@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from models.bigram import BigramConfig, BigramCounts, BigramNN
+from models.gpt import GPT, GPTConfig
 from models.mlp import MLP, MLPConfig
 from models.mlp_bn import MLPBN, MLPBNConfig
 
@@ -20,6 +21,7 @@ MODELS: dict[str, tuple[type, type]] = {
     "bigram": (BigramConfig, BigramNN),
     "mlp": (MLPConfig, MLP),
     "mlp_bn": (MLPBNConfig, MLPBN),
+    "gpt": (GPTConfig, GPT),
 }
 
 
