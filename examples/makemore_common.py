@@ -33,9 +33,11 @@ class NamesData:
     splits: dict[str, tuple[np.ndarray, np.ndarray]]
 
     @classmethod
-    def load(cls, path: str, block_size: int) -> NamesData:
+    def load(cls, path: str, block_size: int, tokenizer: CharTokenizer | None = None) -> NamesData:
+        """Read, split and encode the words; the vocabulary comes from the data unless a tokenizer
+        (e.g. a checkpoint's) is given."""
         words = load_words(path)
-        tokenizer = CharTokenizer.from_words(words)
+        tokenizer = tokenizer or CharTokenizer.from_words(words)
         parts = dict(zip(SPLITS, split_words(words)))
         splits = {name: build_dataset(part, tokenizer, block_size) for name, part in parts.items()}
         if len(splits["train"][0]) == 0:
@@ -113,6 +115,7 @@ def finish(model, *, model_type: str, config, data: NamesData, args, curve, time
         model=model,
         tokenizer=data.tokenizer,
         metrics={**losses, "params": params, "seconds": seconds, "steps": args.steps},
+        extra={"task": "words", "data": data.path},
     )
     print(f"saved checkpoint: {checkpoint}")
     plot = training.plot_curves(
@@ -121,6 +124,7 @@ def finish(model, *, model_type: str, config, data: NamesData, args, curve, time
         title=f"{title}: loss on {Path(data.path).name}",
         smooth={"batch": max(1, min(1000, args.steps // 20))},
         reference=(extra or {}).get("reference"),
+        ylim=(extra or {}).get("ylim"),
     )
     samples = model.sample(20, generator=tg.Generator(args.seed))
     names = [data.tokenizer.decode(ids) for ids in samples]
@@ -135,6 +139,6 @@ def finish(model, *, model_type: str, config, data: NamesData, args, curve, time
         "steps": args.steps,
         "samples": names,
     }
-    result.update({k: v for k, v in (extra or {}).items() if k != "reference"})
+    result.update({k: v for k, v in (extra or {}).items() if k not in ("reference", "ylim")})
     training.print_final_json(result)
     return result

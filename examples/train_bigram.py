@@ -46,7 +46,7 @@ def main(argv=None):
     print("counts: " + "  ".join(f"{k.replace('_loss', '')} {v:.4f}" for k, v in count_losses.items()))
     counts_path = training.save_checkpoint(
         Path(args.out) / "counts.npz", model_type="bigram_counts", config=config, model=counts,
-        tokenizer=data.tokenizer, metrics=count_losses,
+        tokenizer=data.tokenizer, metrics=count_losses, extra={"task": "words", "data": data.path},
     )  # fmt: skip
     print(f"saved checkpoint: {counts_path}")
 
@@ -61,11 +61,12 @@ def main(argv=None):
     print(f"neural - counts (train loss): {gap:+.4f}")
     return common.finish(
         model, model_type="bigram", config=config, data=data, args=args, curve=curve, timer=timer,
-        title="neural bigram",
+        title="neural bigram (zoomed: it starts near 3.9)",
         extra={
             "counts": {**count_losses, "checkpoint": str(counts_path)},
             "neural_minus_counts_train": gap,
             "reference": {"counts (train)": count_losses["train_loss"]},
+            "ylim": (count_losses["train_loss"] - 0.05, count_losses["train_loss"] + 0.35),
         },
     )  # fmt: skip
 

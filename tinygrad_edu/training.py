@@ -162,7 +162,14 @@ def save_checkpoint(
         config      the model's config dataclass as a dict (rebuilds the model: ConfigClass(**config))
         tokenizer   `tokenizer.to_dict()` (a dict with a "type" key, e.g. {"type": "char", ...}) or None
         state_dict  the model's `state_dict()` (weights and buffers, e.g. BatchNorm running stats)
-        metrics     final losses and timings (optional), extra: anything else plain (optional)
+        metrics     final losses and timings (optional)
+        extra       anything else plain (optional). Read by the tools: extra["task"] is "words" for
+                    models that emit "."-delimited words (makemore; sample.py then samples whole
+                    words) or "text" for free text (GPT; sample.py continues --prompt), and
+                    extra["data"] is the training file (evaluate.py's default --data).
+    Models are rebuilt by `models.build_model(model_type, config)`, so a model type must be
+    registered in `models.MODELS`; sampling calls the model's
+    `generate(idx, max_new_tokens, temperature=..., top_k=..., generator=...)` (nanoGPT's signature).
     """
     if state_dict is None:
         if model is None:
@@ -339,10 +346,11 @@ def plot_curves(
     smooth: dict[str, int] | None = None,
     reference: dict[str, float] | None = None,
     log_y: bool = False,
+    ylim: tuple[float, float] | None = None,
 ) -> Path:
     """Plot named (x, y) series to a PNG. `smooth={"batch": 1000}` also draws that series' moving
     average over windows of 1000 points (raw points faint); `reference={"counts": 2.45}` draws
-    labelled horizontal guide lines."""
+    labelled horizontal guide lines; `ylim=(low, high)` zooms in on the part worth seeing."""
     use_agg_backend()
     import matplotlib.pyplot as plt
 
@@ -363,9 +371,11 @@ def plot_curves(
             axes.plot(xs, ys, marker="o" if len(xs) < 30 else None, markersize=3, label=name)
     for name, value in (reference or {}).items():
         axes.axhline(value, color="gray", linestyle="--", linewidth=1)
-        axes.annotate(f"{name}: {value:.3f}", (axes.get_xlim()[0], value), va="bottom", fontsize=8)
+        axes.annotate(f"{name}: {value:.4f}", (axes.get_xlim()[0], value), va="top", fontsize=8)
     if log_y:
         axes.set_yscale("log")
+    if ylim is not None:
+        axes.set_ylim(*ylim)
     axes.set(title=title, xlabel=xlabel, ylabel=ylabel)
     axes.grid(alpha=0.3)
     axes.legend()
@@ -392,11 +402,12 @@ def _jsonable(value: Any) -> Any:
 
 def print_final_json(result: dict) -> None:
     """Print `result` as one JSON object on one line: by convention the LAST line a script prints, so
-    tools can read it with `json.loads(output.splitlines()[-1])`. Floats are rounded to 4 decimals."""
+    tools can read it with `json.loads(output.splitlines()[-1])`. Floats are rounded to 4 decimals
+    (4 significant digits below 1e-3)."""
 
     def rounded(value: Any) -> Any:
-        if isinstance(value, float):
-            return round(value, 4)
+        if isinstance(value, float):  # 4 decimals, but small values keep 4 significant digits
+            return round(value, 4) if abs(value) >= 1e-3 else float(f"{value:.4g}")
         if isinstance(value, dict):
             return {k: rounded(v) for k, v in value.items()}
         if isinstance(value, list):
