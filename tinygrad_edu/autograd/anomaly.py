@@ -19,10 +19,13 @@ import numpy as np
 
 
 class _AnomalyState:
-    __slots__ = ("enabled",)
+    __slots__ = ("enabled", "in_backward")
 
     def __init__(self) -> None:
         self.enabled = False
+        # True while the engine runs backward formulas: a nan made by the ops inside a backward is
+        # reported by check_backward as that backward's fault, at the line of its forward
+        self.in_backward = False
 
 
 STATE = _AnomalyState()
@@ -63,7 +66,7 @@ def _has_nan_or_inf(array: np.ndarray) -> bool:
 
 
 def check_forward(ctx, result) -> None:
-    if _has_nan_or_inf(result.data):
+    if not STATE.in_backward and _has_nan_or_inf(result.data):
         raise RuntimeError(
             f"detect_anomaly: {ctx.name()} returned nan or inf in its forward output "
             f"(shape {tuple(result.shape)}). The op was called here:\n{_where(user_stack())}"
@@ -72,9 +75,14 @@ def check_forward(ctx, result) -> None:
 
 def check_backward(ctx, grads: tuple) -> None:
     for index, grad in enumerate(grads):
-        if grad is not None and _has_nan_or_inf(grad.data):
+        if grad is None:
+            continue
+        array = getattr(grad, "data", None)  # a Tensor's array; backward may also return arrays or numbers
+        if not isinstance(array, np.ndarray):
+            array = np.asarray(grad)
+        if _has_nan_or_inf(array):
             raise RuntimeError(
                 f"detect_anomaly: {ctx.name()}Backward returned nan or inf in the gradient of its "
-                f"input {index} (shape {tuple(grad.shape)}). The forward of this op was called "
+                f"input {index} (shape {tuple(array.shape)}). The forward of this op was called "
                 f"here:\n{_where(ctx._forward_stack)}"
             )

@@ -33,6 +33,21 @@ def _graph_order(roots: Sequence[Tensor]) -> list[Tensor]:
     return order[:-1]
 
 
+def _own_grad(grad: Tensor, handed_out: set) -> Tensor:
+    """The gradient to store in a `.grad`, with its own writable memory as in torch.
+
+    Backward formulas pass gradients on without copying (Add hands the same one to both inputs,
+    Reshape and Expand hand on views), so a gradient may share memory with another `.grad` or with the
+    caller's `gradient=`. Copy it only then: a view, an array already handed out, or a 0-d array
+    (numpy gives those read-only).
+    """
+    array = grad.data
+    if array.base is not None or id(array) in handed_out or not array.ndim:
+        grad = type(grad)._wrap(array.copy())
+    handed_out.add(id(grad.data))
+    return grad
+
+
 def run_backward(
     roots: Sequence[Tensor],
     root_grads: Sequence[Tensor],
@@ -52,9 +67,12 @@ def run_backward(
     for root, grad in zip(roots, root_grads):
         key = id(root)
         grads[key] = grad if key not in grads else grads[key] + grad
+    handed_out = {id(grad.data) for grad in root_grads}  # arrays some caller or `.grad` already holds
     order = _graph_order(roots)
     grad_enabled = GRAD_STATE.enabled
     GRAD_STATE.enabled = create_graph  # record the backward ops only for higher-order gradients
+    in_backward = anomaly.STATE.in_backward
+    anomaly.STATE.in_backward = True
     try:
         for tensor in reversed(order):
             grad = grads.pop(id(tensor), None)
@@ -64,13 +82,22 @@ def run_backward(
                 for hook in list(tensor._backward_hooks.values()):
                     replacement = hook(grad)
                     if replacement is not None:
+                        if not isinstance(replacement, Tensor) or replacement.shape != grad.shape:
+                            raise RuntimeError(
+                                f"hook {getattr(hook, '__name__', hook)!r} returned "
+                                f"{_describe_grad(replacement)} for a gradient of shape {tuple(grad.shape)}; "
+                                "a hook may only return None or a Tensor of the gradient's shape"
+                            )
                         grad = replacement
             ctx = tensor._ctx
             if capture is not None:
                 if id(tensor) in capture:
                     capture[id(tensor)] = grad
             elif ctx is None or tensor._retains_grad:
-                tensor.grad = grad if tensor.grad is None else tensor.grad + grad
+                if tensor.grad is not None:
+                    tensor.grad = tensor.grad + grad
+                else:
+                    tensor.grad = grad if create_graph else _own_grad(grad, handed_out)
             if ctx is None:
                 continue
 
@@ -103,6 +130,13 @@ def run_backward(
                 ctx.release()
     finally:
         GRAD_STATE.enabled = grad_enabled
+        anomaly.STATE.in_backward = in_backward
+
+
+def _describe_grad(value) -> str:
+    if hasattr(value, "shape"):
+        return f"a {type(value).__name__} of shape {tuple(value.shape)}"
+    return f"a {type(value).__name__}"
 
 
 def _default_root_grad(output: Tensor, name: str) -> Tensor:

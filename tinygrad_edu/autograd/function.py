@@ -94,7 +94,7 @@ class Function:
         pairs = []
         for arg in getattr(self, "inputs", ()):
             if isinstance(arg, _Tensor) and arg.requires_grad:
-                node = arg._ctx if arg._ctx is not None else AccumulateGrad(arg)
+                node = arg._ctx if arg._ctx is not None else AccumulateGrad.of(arg)
                 pairs.append((node, 0))
             elif isinstance(arg, _Tensor):
                 pairs.append((None, 0))
@@ -117,17 +117,28 @@ class Function:
         if grad_enabled:
             needs = tuple(isinstance(a, _Tensor) and a.requires_grad for a in args)
             record = True in needs
+        else:
+            needs = (False,) * len(args)
+        ctx.needs_input_grad = needs  # set before forward, which may use it to decide what to save
         GRAD_STATE.enabled = False  # forward's own tensor ops are not recorded
         try:
             result = cls.forward(ctx, *args, **kwargs)
         finally:
             GRAD_STATE.enabled = grad_enabled
         if not isinstance(result, _Tensor):
+            if isinstance(result, (tuple, list)):
+                raise TypeError(
+                    f"{cls.__name__}.forward returned a {type(result).__name__}; a Function here has one "
+                    "output (a Tensor or numpy array): split it into one Function per output"
+                )
             result = _Tensor._wrap(result)
+        elif result._ctx is not None or result.requires_grad:
+            # forward returned an input (or another graph tensor) as is: a new tensor on the same data,
+            # so that linking it to this node does not rewrite the input's own history
+            result = _Tensor._wrap(result.data)
         if anomaly.STATE.enabled:
             anomaly.check_forward(ctx, result)
         if record:
-            ctx.needs_input_grad = needs
             ctx.inputs = args
             ctx.parents = tuple(a for a, n in zip(args, needs) if n)
             result._ctx = ctx
@@ -148,8 +159,20 @@ class AccumulateGrad:
     def __init__(self, variable: Tensor) -> None:
         self.variable = variable
 
+    @staticmethod
+    def of(variable: Tensor) -> AccumulateGrad:
+        """The leaf's node, the same object while anyone holds it (as torch caches it, weakly)."""
+        node = _ACCUMULATORS.get(id(variable))
+        if node is None or node.variable is not variable:
+            node = AccumulateGrad(variable)
+            _ACCUMULATORS[id(variable)] = node
+        return node
+
     def name(self) -> str:
         return "AccumulateGrad"
 
     def __repr__(self) -> str:
         return "<AccumulateGrad>"
+
+
+_ACCUMULATORS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()  # id(leaf) -> its node
