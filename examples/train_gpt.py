@@ -335,8 +335,13 @@ def main(argv=None):
 
 def finish(model, config, data, args, curve, params, seconds, training_state) -> dict:
     """The end of a run: losses on the full splits, checkpoint, loss plot, samples, JSON line."""
-    splits = ("train", "val", "test") if isinstance(data, NamesTask) else ("train", "val")
-    losses = split_losses(model, data, splits, None)
+    if isinstance(data, NamesTask):
+        losses = split_losses(model, data, ("train", "val", "test"), None)
+    else:  # the whole held-out text, but not all of the ~65k windows of a long training text
+        losses = {
+            **split_losses(model, data, ("train",), args.eval_examples),
+            **split_losses(model, data, ("val",), None),
+        }
     for name, value in losses.items():
         print(f"{name.replace('_', ' ')}: {value:.4f}")
     for name in ("train", "val"):
