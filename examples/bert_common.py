@@ -1,0 +1,144 @@
+"""What the Mini-BERT scripts share: loading a checkpoint folder, encoding a sentence for the model,
+the fixed held-out MLM batches, and the metrics (loss, masked-token accuracy, perplexity) of the model
+and of the unigram baseline on exactly the same masked tokens.
+
+Used by `train_bert.py`, `fill_mask.py`, `evaluate_bert.py` and `visualize_bert.py` (which run from the
+repository root as `python examples/<script>.py`, so this file is importable beside them).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+from models.bert import BertForMaskedLM
+
+import tinygrad_edu as tg
+from tinygrad_edu.data import IGNORE_INDEX, MLMCollator, WordPieceTokenizer, pack_sequences
+
+HELDOUT_MASK_SEED = 1234  # the held-out tokens are masked once, with this seed, in every script
+
+
+def load_bert(checkpoint: str | Path) -> tuple[BertForMaskedLM, WordPieceTokenizer]:
+    """Model and tokenizer from a folder written by `train_bert.py` (config.json, model.safetensors,
+    vocab.txt); the model is put in eval mode."""
+    folder = Path(checkpoint)
+    if not folder.is_dir():
+        raise FileNotFoundError(
+            f"no checkpoint folder {str(folder)!r}; train one with `python examples/train_bert.py --out DIR`"
+        )
+    missing = [
+        name for name in ("config.json", "model.safetensors", "vocab.txt") if not (folder / name).is_file()
+    ]
+    if missing:
+        raise FileNotFoundError(
+            f"{str(folder)!r} is not a Mini-BERT checkpoint: it lacks {', '.join(missing)} "
+            "(train_bert.py writes config.json, model.safetensors and vocab.txt)"
+        )
+    model = BertForMaskedLM.from_pretrained(folder)
+    tokenizer = WordPieceTokenizer.from_file(folder / "vocab.txt")
+    if tokenizer.vocab_size != model.config.vocab_size:
+        raise ValueError(
+            f"{str(folder)!r}: vocab.txt holds {tokenizer.vocab_size} tokens but config.json says "
+            f"vocab_size={model.config.vocab_size}"
+        )
+    model.eval()
+    return model, tokenizer
+
+
+def encode_sentence(tokenizer: WordPieceTokenizer, text: str, max_positions: int) -> list[int]:
+    """`[CLS] text [SEP]` as ids; a clear error if it is longer than the model's position table."""
+    if not text.strip():
+        raise ValueError("the sentence is empty")
+    ids = tokenizer.encode(text).input_ids
+    if len(ids) > max_positions:
+        raise ValueError(
+            f"the sentence is {len(ids)} tokens long ([CLS] and [SEP] included), more than the model's "
+            f"max_position_embeddings={max_positions}; shorten it"
+        )
+    return ids
+
+
+def tokenize_speeches(tokenizer: WordPieceTokenizer, speeches: list[str]) -> list[list[int]]:
+    return [tokenizer.convert_tokens_to_ids(tokenizer.tokenize(speech)) for speech in speeches]
+
+
+def heldout_batches(
+    tokenizer: WordPieceTokenizer,
+    speeches: list[str],
+    seq_len: int,
+    batch_size: int,
+    max_rows: int | None = None,
+) -> list[dict[str, np.ndarray]]:
+    """The held-out speeches packed into rows and masked ONCE with a fixed seed: every evaluation (and
+    the unigram baseline) scores the same masked tokens, so numbers are comparable across runs."""
+    rows = pack_sequences(
+        tokenize_speeches(tokenizer, speeches),
+        seq_len,
+        tokenizer.cls_token_id,
+        tokenizer.sep_token_id,
+        tokenizer.pad_token_id,
+        keep_last=True,
+    )
+    if max_rows is not None:
+        rows = rows[:max_rows]
+    if len(rows) == 0:
+        raise ValueError("the held-out text is empty after tokenisation")
+    collator = MLMCollator.from_tokenizer(tokenizer, seed=HELDOUT_MASK_SEED)
+    return [collator(rows[start : start + batch_size]) for start in range(0, len(rows), batch_size)]
+
+
+def summarize(total_loss: float, correct: int, count: int) -> dict[str, float]:
+    if count == 0:
+        raise ValueError("no masked tokens to evaluate (the text is too short)")
+    loss = total_loss / count
+    return {
+        "loss": loss,
+        "accuracy": correct / count,
+        "perplexity": math.exp(min(loss, 50.0)),
+        "tokens": count,
+    }
+
+
+def log_softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def mlm_metrics(
+    model: BertForMaskedLM, batches: list[dict[str, np.ndarray]], head_mask=None
+) -> dict[str, float]:
+    """Mean cross entropy, accuracy and perplexity over every masked token of `batches` (eval mode,
+    no graph). `head_mask` (layers, heads) of 0/1 is passed to the model, for ablations."""
+    was_training = model.training
+    model.eval()
+    total_loss, correct, count = 0.0, 0, 0
+    try:
+        with tg.no_grad():
+            for batch in batches:
+                output = model(
+                    tg.Tensor(batch["input_ids"]),
+                    attention_mask=tg.Tensor(batch["attention_mask"]),
+                    token_type_ids=tg.Tensor(batch["token_type_ids"]),
+                    head_mask=None
+                    if head_mask is None
+                    else tg.Tensor(np.asarray(head_mask, dtype=np.float32)),
+                )
+                where = batch["labels"] != IGNORE_INDEX
+                logits = output.logits.numpy()[where].astype(np.float64)  # (masked tokens, vocab)
+                targets = batch["labels"][where]
+                log_probs = log_softmax(logits)
+                total_loss -= float(log_probs[np.arange(len(targets)), targets].sum())
+                correct += int((logits.argmax(axis=-1) == targets).sum())
+                count += len(targets)
+    finally:
+        model.train(was_training)
+    return summarize(total_loss, correct, count)
+
+
+def baseline_metrics(log_probs: np.ndarray, batches: list[dict[str, np.ndarray]]) -> dict[str, float]:
+    """The unigram baseline (`unigram_log_probs`) scored on the same masked tokens as `mlm_metrics`."""
+    targets = np.concatenate([batch["labels"][batch["labels"] != IGNORE_INDEX] for batch in batches])
+    best = int(np.argmax(log_probs))
+    return summarize(float(-log_probs[targets].sum()), int((targets == best).sum()), len(targets))
