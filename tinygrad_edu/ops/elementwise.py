@@ -240,7 +240,8 @@ class Gelu(Function):
         data = x.data
         if approximate == "tanh":
             return 0.5 * data * (1 + np.tanh(_SQRT_2_OVER_PI * (data + 0.044715 * data**3)))
-        return (0.5 * data * (1 + erf(data / math.sqrt(2)))).astype(data.dtype)
+        ctx.cdf = _normal_cdf(data)  # kept for backward: erf is the costly part of GELU
+        return data * ctx.cdf
 
     @staticmethod
     def backward(ctx, grad):
@@ -253,7 +254,7 @@ class Gelu(Function):
             return grad * (0.5 * (1 + tanh_inner) + 0.5 * x * (1 - tanh_inner * tanh_inner) * d_inner), None
         # d/dx [x Phi(x)] = Phi(x) + x phi(x), phi the standard normal density; Phi as an op of its
         # own when a second-order graph is being built, so that its derivative phi is not lost
-        cdf = NormalCdf.apply(x) if is_grad_enabled() else Tensor._wrap(_normal_cdf(x.data))
+        cdf = NormalCdf.apply(x) if is_grad_enabled() else Tensor._wrap(ctx.cdf)
         return grad * (cdf + x * _normal_pdf(x)), None
 
 
