@@ -1,0 +1,266 @@
+# %% [markdown]
+# # 04 · Activations, gradients and BatchNorm
+#
+# Notebook 03's MLP had one hidden layer. Stack five and training gets fragile: unless the weights
+# start at the right scale, the activations of deep layers either shrink to zero or blow up into the
+# flat tails of $\tanh$, where almost no gradient passes, because
+#
+# $$\frac{d}{dx}\tanh(x) = 1 - \tanh(x)^2 \quad\longrightarrow\quad 0 \text{ when } |\tanh(x)| \to 1 .$$
+#
+# Two cures, both in `models/mlp_bn.py`:
+#
+# - **Kaiming initialisation.** A unit $y = \sum_{i=1}^{n} w_i x_i$ with independent inputs of variance
+#   $v$ and weights of variance $\sigma^2$ has $\mathrm{Var}(y) = n \sigma^2 v$. Choosing
+#   $\sigma = g / \sqrt{n}$ (with $n$ = `fan_in` and the gain $g = 5/3$ that makes up for tanh's
+#   squashing) keeps the scale steady from layer to layer.
+# - **BatchNorm.** Normalise each unit's pre-activation over the batch, then let the net rescale it:
+#
+# $$\hat{h} = \frac{h - \mu_B}{\sqrt{\sigma_B^2 + \epsilon}}, \qquad y = \gamma \hat{h} + \beta,
+# \qquad \mu_B, \sigma_B^2 \text{ the mean and variance of each column of } h \in \mathbb{R}^{B \times H}.$$
+#
+# The network: `idx (B, 3) -> embeddings (B, 30) -> 5 x [Linear -> BatchNorm1d -> Tanh] (B, 100) ->
+# Linear -> BatchNorm1d -> logits (B, 27)`. The figures come from `examples/diagnose_mlp_bn.py`, whose
+# functions this notebook calls.
+
+# %%
+import math
+import sys
+import warnings
+from types import SimpleNamespace
+
+import matplotlib.pyplot as plt
+import numpy as np
+from IPython.display import Image, display
+
+import tinygrad_edu as tg
+from models.mlp_bn import MLPBN, MLPBNConfig
+from tinygrad_edu import nn
+from tinygrad_edu.exercises import check_close, check_true, output_dir, repo_root, steps
+from tinygrad_edu.training import evaluate
+
+warnings.filterwarnings("ignore", message="IProgress not found")  # tqdm without ipywidgets
+sys.path.insert(0, str(repo_root() / "examples"))
+import diagnose_mlp_bn as diagnose  # noqa: E402
+from makemore_common import NamesData  # noqa: E402
+
+data = NamesData.load(str(repo_root() / "data" / "names.txt"), block_size=3)
+print(data.describe())
+# the script's command-line flags, as plain attributes
+args = SimpleNamespace(block_size=3, n_embd=10, n_hidden=100, n_layers=5, seed=42, lr=0.1, batch_size=32,
+                       steps=steps(full=1000, fast=150), no_progress=True)
+out = output_dir("04_activations_batchnorm")
+
+# %% [markdown]
+# ## 1. The loss at initialisation
+#
+# Before training the net knows nothing, so it should give every one of the 27 characters about the
+# same probability: a loss of $-\log(1/27) \approx 3.30$. A larger initial loss means the net starts
+# *confidently wrong* and wastes its first steps undoing that. `MLPBN` scales its last layer by 0.1 for
+# this reason; below, the same net without that scaling.
+
+# %%
+X_train, Y_train = data.splits["train"]
+config = MLPBNConfig(batchnorm=False)
+model = MLPBN(config, generator=tg.Generator(42))
+print(f"uniform guess {math.log(27):.3f}; MLPBN at init (last layer x 0.1): {evaluate(model, X_train, Y_train):.3f}")
+with tg.no_grad():
+    model.layers[-1].weight.data *= 10  # undo the 0.1
+print(f"without the 0.1 scaling: {evaluate(model, X_train, Y_train):.3f}")
+
+# %% [markdown]
+# ## 2. Initialisation: where the tanh outputs land
+#
+# `diagnose.inspect_batch` runs one batch of 1000 examples forward and backward and returns every
+# hidden layer's tanh outputs $t$, shape $(1000, 100)$ each, and the gradients arriving at them. With
+# weights $\mathcal{N}(0, 1)$ (no $1/\sqrt{n}$) the pre-activations have a standard deviation of
+# about $\sqrt{30} \approx 5.5$ in the first layer and $\sqrt{100} \cdot 0.8 \approx 8$ after: nearly
+# every unit sits at $\pm 1$. With Kaiming's scale they stay spread out.
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(11, 3.5), sharey=True)
+for ax, kaiming in zip(axes, (False, True)):
+    config = MLPBNConfig(batchnorm=False, kaiming=kaiming, init_gain=5 / 3 if kaiming else 1.0)
+    activations, gradients = diagnose.inspect_batch(MLPBN(config, generator=tg.Generator(42)), data, args)
+    for layer, t in enumerate(activations, start=1):
+        saturated = (np.abs(t) > diagnose.SATURATED).mean()
+        ax.hist(t.ravel(), bins=50, range=(-1, 1), histtype="step", density=True,
+                label=f"layer {layer}: saturated {saturated:.0%}")
+    ax.set_title("weights N(0, 1)" if not kaiming else "Kaiming: N(0, (5/3)² / fan_in)")
+    ax.set_xlabel("tanh output")
+    ax.legend(fontsize=8)
+axes[0].set_ylabel("density")
+fig.suptitle("Tanh outputs of the five hidden layers at initialisation (no BatchNorm)")
+plt.show()
+
+# %% [markdown]
+# ## 3. Four set-ups, trained side by side
+#
+# `diagnose.run_setup` trains one set-up with SGD (lr 0.1, batch 32) and records, at every step and
+# for every weight matrix $W$, the **update:data ratio** $\mathrm{std}(\eta\, \nabla W) / \mathrm{std}(W)$:
+# how much of a weight one step changes. A rule of thumb puts it near $10^{-3}$. `diagnose.plot_setup`
+# draws the four panels of the script's figure: tanh outputs, gradients at them, weight gradients,
+# update:data ratios over the steps.
+
+# %%
+results = {}
+for label, filename, batchnorm, kaiming in diagnose.SETUPS:
+    model, losses, ratios = diagnose.run_setup(args, data, batchnorm, kaiming)
+    activations, gradients = diagnose.inspect_batch(model, data, args)
+    results[filename] = SimpleNamespace(label=label, model=model, losses=losses, ratios=ratios,
+                                        activations=activations, gradients=gradients)
+    saturated = [f"{(np.abs(t) > diagnose.SATURATED).mean():.0%}" for t in activations]
+    print(f"{label:30s} val loss {evaluate(model, *data.splits['val']):.3f}, saturated per layer {saturated}")
+
+# %% [markdown]
+# The worst set-up: no BatchNorm and weights $\mathcal{N}(0,1)$. Look at the top-left panel (most units
+# saturated), the gradients at the tanh outputs (their widths differ by a factor of about 30 from the
+# first hidden layer to the last) and the update:data ratios (each layer learns at a very different
+# speed, the deep ones far below $10^{-3}$).
+
+# %%
+backend = plt.get_backend()  # plot_setup switches matplotlib to its file-only backend: switch back after
+
+
+def show_setup(filename):
+    result = results[filename]
+    path = diagnose.plot_setup(out / f"{filename}.png", result.label, result.model, result.ratios,
+                               result.activations, result.gradients, args)
+    plt.switch_backend(backend)
+    display(Image(filename=str(path), width=900))
+
+
+show_setup("nobn_badinit")
+
+# %% [markdown]
+# And with BatchNorm and Kaiming's scale: the tanh outputs are spread over $(-1, 1)$, the gradients
+# arriving at each layer have similar widths, and the update:data ratios sit together.
+
+# %%
+show_setup("bn_kaiming")
+
+# %%
+fig, ax = plt.subplots(figsize=(7, 3.5))
+window = max(1, args.steps // 20)
+for result in results.values():
+    smooth = np.convolve(result.losses, np.ones(window) / window, mode="valid")
+    ax.plot(np.arange(len(smooth)) + window - 1, smooth, label=result.label)
+ax.axhline(math.log(27), color="gray", ls=":", label="uniform guess")
+ax.set_xlabel("step")
+ax.set_ylabel(f"batch loss (mean of {window})")
+ax.set_title("The first steps of the four set-ups")
+ax.legend(fontsize=8)
+plt.show()
+
+# %% [markdown]
+# Read the curves in pairs. With a good initialisation, BatchNorm is not needed for a net this shallow
+# (and it starts slower: its output BatchNorm's $\gamma$ begins at 0.1). Its value shows in the
+# bad-initialisation pair: with BatchNorm the bad start is almost as good as the Kaiming one, without
+# it the net begins far above the uniform guess and spends its first steps climbing out of saturation.
+
+# %% [markdown]
+# ## 4. BatchNorm at evaluation: the running statistics
+#
+# In training a BatchNorm layer uses the statistics of the batch in front of it, so one example's
+# output depends on the other examples of its batch, and a batch of one cannot be normalised at all.
+# So while training, each BatchNorm layer keeps an exponential moving average of what it saw,
+#
+# $$\mu_{\text{run}} \leftarrow (1 - m)\, \mu_{\text{run}} + m\, \mu_B, \qquad
+# \sigma^2_{\text{run}} \leftarrow (1 - m)\, \sigma^2_{\text{run}} + m\, \sigma^2_B \qquad (m = 0.1),$$
+#
+# and `model.eval()` switches to these. Below: the running mean of the first BatchNorm (100 units)
+# against the mean of its input over the whole training set, and the validation loss with each.
+
+# %%
+model = results["bn_kaiming"].model
+first_linear, first_bn = model.layers[0], model.layers[1]
+with tg.no_grad():
+    h = first_linear(model.wte(tg.Tensor(X_train)).reshape(len(X_train), -1)).numpy()  # (N, 100)
+fig, ax = plt.subplots(figsize=(4.5, 4))
+ax.scatter(h.mean(axis=0), first_bn.running_mean.numpy(), s=10)
+lims = [h.mean(axis=0).min(), h.mean(axis=0).max()]
+ax.plot(lims, lims, color="gray", ls=":")
+ax.set_xlabel("mean over the whole training set")
+ax.set_ylabel("running_mean")
+ax.set_title(f"First BatchNorm after {args.steps} steps")
+plt.show()
+
+val_running = evaluate(model, *data.splits["val"])
+saved = [(bn.running_mean.data.copy(), bn.running_var.data.copy()) for bn in model.modules()
+         if isinstance(bn, nn.BatchNorm1d)]
+# "calibrate": set every BatchNorm's statistics from one pass over the whole training set
+model.train()
+for bn in model.modules():
+    if isinstance(bn, nn.BatchNorm1d):
+        bn.momentum = 1.0  # running <- batch statistic
+with tg.no_grad():
+    model(tg.Tensor(X_train))
+val_calibrated = evaluate(model, *data.splits["val"])
+for bn, (mean, var) in zip((m for m in model.modules() if isinstance(m, nn.BatchNorm1d)), saved):
+    bn.momentum, bn.running_mean.data[...], bn.running_var.data[...] = 0.1, mean, var
+print(f"val loss with the running statistics: {val_running:.4f}; "
+      f"with statistics of the whole training set: {val_calibrated:.4f}")
+
+# %%
+one_name = tg.Tensor(X_train[:1])  # a batch of one context
+model.eval()
+print("eval mode, batch of one: logits", model(one_name)[0].shape)
+model.train()
+try:
+    model(one_name)
+except ValueError as error:
+    print("train mode, batch of one:", error)
+
+# %% [markdown]
+# ## Exercises
+#
+# Replace each `None`, run the check cell below it. Solutions: `notebooks/solutions/04_activations_batchnorm.py`.
+#
+# **Exercise 1.** With Kaiming initialisation for tanh, what standard deviation do the weights of the
+# first Linear layer get? Its input is the concatenation of 3 embeddings of 10 numbers.
+
+# %% [answer ex1]
+answer_ex1 = None
+
+# %%
+check_close("exercise 1", answer_ex1, (5 / 3) / math.sqrt(3 * 10), rtol=1e-3,
+            hint="gain / sqrt(fan_in), with gain 5/3 and fan_in the input width of the layer.")
+
+# %% [markdown]
+# **Exercise 2.** A tanh unit outputs $t = 0.99$. What fraction of the gradient arriving at its output
+# passes through to its input?
+
+# %% [answer ex2]
+answer_ex2 = None
+
+# %%
+check_close("exercise 2", answer_ex2, 1 - 0.99**2, hint="The local derivative of tanh, written with t.")
+
+# %% [markdown]
+# **Exercise 3.** Write BatchNorm's training-mode forward in numpy: `x` has shape $(B, H)$, `gamma` and
+# `beta` shape $(H,)$. Use the biased variance (divide by $B$), as the normalisation does.
+
+# %% [answer ex3]
+def batchnorm_forward(x, gamma, beta, eps=1e-5):
+    return None
+
+
+# %%
+rng = np.random.default_rng(4)
+x_ex3 = rng.normal(2.0, 3.0, size=(32, 5))
+gamma_ex3, beta_ex3 = rng.normal(size=5), rng.normal(size=5)
+bn_ex3 = nn.BatchNorm1d(5)
+with tg.no_grad():
+    bn_ex3.weight.data[...], bn_ex3.bias.data[...] = gamma_ex3, beta_ex3
+check_close("exercise 3", batchnorm_forward(x_ex3, gamma_ex3, beta_ex3), bn_ex3(tg.Tensor(x_ex3)),
+            rtol=1e-4, atol=1e-4, hint="Mean and variance over axis 0 (the batch), one per column.")
+
+# %% [markdown]
+# **Exercise 4.** A fresh `BatchNorm1d` (running mean 0, momentum 0.1) sees one training batch whose
+# column means are `[2.0, -1.0, 4.0]`. What is its `running_mean` after that batch (a list)?
+
+# %% [answer ex4]
+answer_ex4 = None
+
+# %%
+check_close("exercise 4", answer_ex4, [0.2, -0.1, 0.4],
+            hint="running <- (1 - momentum) * running + momentum * batch mean, starting from 0.")
