@@ -12,9 +12,9 @@ import math
 from pathlib import Path
 
 import numpy as np
-from models.bert import BertForMaskedLM
 
 import tinygrad_edu as tg
+from models.bert import BertForMaskedLM
 from tinygrad_edu.data import IGNORE_INDEX, MLMCollator, WordPieceTokenizer, pack_sequences
 
 HELDOUT_MASK_SEED = 1234  # the held-out tokens are masked once, with this seed, in every script
@@ -85,8 +85,12 @@ def heldout_batches(
         rows = rows[:max_rows]
     if len(rows) == 0:
         raise ValueError("the held-out text is empty after tokenisation")
-    collator = MLMCollator.from_tokenizer(tokenizer, seed=HELDOUT_MASK_SEED)
-    return [collator(rows[start : start + batch_size]) for start in range(0, len(rows), batch_size)]
+    # all rows masked in one call, then cut into batches: the masked tokens do not depend on batch_size
+    masked = MLMCollator.from_tokenizer(tokenizer, seed=HELDOUT_MASK_SEED)(rows)
+    return [
+        {key: value[start : start + batch_size] for key, value in masked.items()}
+        for start in range(0, len(rows), batch_size)
+    ]
 
 
 def summarize(total_loss: float, correct: int, count: int) -> dict[str, float]:
