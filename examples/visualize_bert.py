@@ -323,34 +323,43 @@ def fig_ffn_gelu(rec, tokens, out, layer=0, **_):
 def fig_residual_norm(rec, tokens, out, **_):
     plt = plt_module()
     layers = sum(1 for name in rec if name.endswith(".attention.probs"))
-    stages, names = [], []
-    stages.append(rec["embeddings.layer_norm_output"])
-    names.append("embeddings")
+    names = ["embeddings"]
+    summed = [rec["embeddings.layer_norm_input"]]  # the residual sum, before LayerNorm
+    normed = [rec["embeddings.layer_norm_output"]]  # after LayerNorm: what flows on
     for layer in range(layers):
-        stages += [
-            rec[f"layer.{layer}.attention.layer_norm_output"],
-            rec[f"layer.{layer}.output.layer_norm_output"],
-        ]
-        names += [f"L{layer} attn", f"L{layer} FFN"]
-    norms = np.stack([np.linalg.norm(stage, axis=-1) for stage in stages])  # (stages, T)
-    updates = [np.linalg.norm(rec[f"layer.{i}.attention.dense"], axis=-1).mean() for i in range(layers)]
-    ffn_updates = [np.linalg.norm(rec[f"layer.{i}.ffn.output"], axis=-1).mean() for i in range(layers)]
+        for block, label in (("attention", "attn"), ("output", "FFN")):
+            names.append(f"L{layer} {label}")
+            summed.append(rec[f"layer.{layer}.{block}.layer_norm_input"])
+            normed.append(rec[f"layer.{layer}.{block}.layer_norm_output"])
     figure, (left, right) = plt.subplots(1, 2, figsize=(14, 5.5))
-    for index, token in enumerate(tokens):
-        left.plot(range(len(names)), norms[:, index], marker="o", markersize=3, alpha=0.7, label=token)
-    left.set_xticks(range(len(names)), names, rotation=45, fontsize=8)
+    stages = np.arange(len(names))
+    for arrays, label, style in (
+        (summed, "x + sublayer(x), before LayerNorm", "-"),
+        (normed, "after LayerNorm", "--"),
+    ):
+        norms = np.stack([np.linalg.norm(array, axis=-1) for array in arrays])  # (stages, T)
+        line = left.plot(stages, norms.mean(1), style, marker="o", label=f"{label} (mean over tokens)")[0]
+        left.fill_between(stages, norms.min(1), norms.max(1), alpha=0.15, color=line.get_color())
+    left.set_xticks(stages, names, rotation=45, fontsize=8)
     left.set(
-        ylabel="L2 norm of the token's vector", title="residual stream norm after each sublayer (per token)"
+        ylabel="L2 norm of a token's vector", title="residual stream norm at each sublayer (band: min..max)"
     )
-    if len(tokens) <= 16:
-        left.legend(fontsize=7, ncol=2)
+    left.legend(fontsize=8)
+    update_norms = {
+        "attention's update": [
+            np.linalg.norm(rec[f"layer.{i}.attention.dense"], axis=-1).mean() for i in range(layers)
+        ],
+        "FFN's update": [np.linalg.norm(rec[f"layer.{i}.ffn.output"], axis=-1).mean() for i in range(layers)],
+    }
     positions = np.arange(layers)
-    right.bar(positions - 0.2, updates, 0.4, label="attention's update (before the residual add)")
-    right.bar(positions + 0.2, ffn_updates, 0.4, label="FFN's update")
+    for offset, (label, values) in zip((-0.2, 0.2), update_norms.items(), strict=True):
+        right.bar(positions + offset, values, 0.4, label=label)
     right.set_xticks(positions, [f"layer {i}" for i in positions])
     right.set(ylabel="mean L2 norm over tokens", title="how much each sublayer writes into the stream")
     right.legend(fontsize=8)
-    figure.suptitle("The residual stream: each sublayer adds an update, LayerNorm (post-LN) rescales the sum")
+    figure.suptitle(
+        "The residual stream: each sublayer adds an update; post-LN BERT then rescales the sum with LayerNorm"
+    )
     return training.save_figure(figure, out / "09_residual_norm.png")
 
 
@@ -448,12 +457,17 @@ def fig_ablation(rec, tokens, out, model=None, batches=None, **_):
     plt = plt_module()
     full, head_losses, attention_removed, ffn_removed = ablation_losses(model, batches)
     layers, heads = head_losses.shape
-    figure, (left, right) = plt.subplots(1, 2, figsize=(14, 5), gridspec_kw={"width_ratios": [1, 1.3]})
-    image = left.imshow(head_losses - full, cmap="Reds", vmin=0)
+    figure, (left, right) = plt.subplots(
+        1, 2, figsize=(14, 5), gridspec_kw={"width_ratios": [1, 1.3]}, layout="constrained"
+    )
+    increase = head_losses - full
+    limit = float(np.abs(increase).max()) or 1e-6  # centred at 0: red = the head helped, blue = it hurt
+    image = left.imshow(increase, cmap="RdBu_r", vmin=-limit, vmax=limit)
+    decimals = 3 if limit >= 0.01 else 5
     for layer in range(layers):
         for head in range(heads):
             left.text(
-                head, layer, f"{head_losses[layer, head] - full:+.3f}", ha="center", va="center", fontsize=8
+                head, layer, f"{increase[layer, head]:+.{decimals}f}", ha="center", va="center", fontsize=8
             )
     left.set_xticks(range(heads), [f"head {h}" for h in range(heads)])
     left.set_yticks(range(layers), [f"layer {i}" for i in range(layers)])
