@@ -24,6 +24,8 @@ from __future__ import annotations
 import weakref
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from tinygrad_edu.autograd import anomaly
 from tinygrad_edu.autograd.grad_mode import GRAD_STATE
 
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
     from tinygrad_edu.tensor import Tensor
 
 _Tensor: Any = None  # set by tinygrad_edu.tensor once the class exists (avoids a circular import)
+_NO_GRAD_NEEDED = tuple((False,) * n for n in range(8))  # needs_input_grad under no_grad, made once
 
 
 class Function:
@@ -118,24 +121,27 @@ class Function:
             needs = tuple(isinstance(a, _Tensor) and a.requires_grad for a in args)
             record = True in needs
         else:
-            needs = (False,) * len(args)
+            needs = _NO_GRAD_NEEDED[len(args)] if len(args) < 8 else (False,) * len(args)
         ctx.needs_input_grad = needs  # set before forward, which may use it to decide what to save
         GRAD_STATE.enabled = False  # forward's own tensor ops are not recorded
         try:
             result = cls.forward(ctx, *args, **kwargs)
         finally:
             GRAD_STATE.enabled = grad_enabled
-        if not isinstance(result, _Tensor):
-            if isinstance(result, (tuple, list)):
-                raise TypeError(
-                    f"{cls.__name__}.forward returned a {type(result).__name__}; a Function here has one "
-                    "output (a Tensor or numpy array): split it into one Function per output"
-                )
+        if type(result) is np.ndarray:  # the usual case, tested first
             result = _Tensor._wrap(result)
-        elif result._ctx is not None or result.requires_grad:
-            # forward returned an input (or another graph tensor) as is: a new tensor on the same data,
-            # so that linking it to this node does not rewrite the input's own history
-            result = _Tensor._wrap(result.data)
+        elif isinstance(result, _Tensor):
+            if result._ctx is not None or result.requires_grad:
+                # forward returned an input (or another graph tensor) as is: a new tensor on the same
+                # data, so that linking it to this node does not rewrite the input's own history
+                result = _Tensor._wrap(result.data)
+        elif isinstance(result, (tuple, list)):
+            raise TypeError(
+                f"{cls.__name__}.forward returned a {type(result).__name__}; a Function here has one "
+                "output (a Tensor or numpy array): split it into one Function per output"
+            )
+        else:
+            result = _Tensor._wrap(result)  # a number or numpy scalar
         if anomaly.STATE.enabled:
             anomaly.check_forward(ctx, result)
         if record:
