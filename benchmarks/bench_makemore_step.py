@@ -186,9 +186,8 @@ def main() -> None:
             env={**os.environ},
         )  # fmt: skip
         if floor.returncode == 0:
-            results["numpy_floor_ms"] = json.loads(floor.stdout.strip().splitlines()[-1]).get(
-                "ms_per_step_median"
-            )
+            floor_result = json.loads(floor.stdout.strip().splitlines()[-1])
+            results["numpy_floor_ms"] = floor_result.get("plain", {}).get("ms_per_step_median")
 
     if args.memory_steps:
         side = OursRaw(X, Y, bn=False)
