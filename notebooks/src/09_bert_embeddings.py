@@ -1,0 +1,190 @@
+# %% [markdown]
+# # 09 · Inside BERT: the embeddings
+#
+# GPT (notebook 08) reads left to right. BERT reads the whole text at once and learns by filling in
+# masked words (notebook 13). Before any attention, each token $i$ of the input becomes one vector, the
+# sum of three learned lookups:
+#
+# $$e_i = \underbrace{W_{\text{word}}[x_i]}_{\text{which token}} + \underbrace{W_{\text{pos}}[i]}_{\text{where}}
+# + \underbrace{W_{\text{type}}[s_i]}_{\text{which segment}}, \qquad
+# h^{(0)}_i = \mathrm{LayerNorm}(e_i),$$
+#
+# with $x_i$ the token id, $i$ its position and $s_i \in \{0, 1\}$ its segment (BERT can read a pair
+# of texts: `[CLS] A [SEP] B [SEP]`). Shapes: `input_ids` and `token_type_ids` $(B, T)$; the tables
+# $(V, C)$, $(T_{\max}, C)$, $(2, C)$; each lookup and their sum $(B, T, C)$.
+#
+# The model: `models/bert.py`. We look inside the small Mini-BERT that `examples/train_bert.py
+# --preset tiny` trains on the Shakespeare corpus (the helper `notebooks/lesson_bert.py` runs it into
+# the lesson's output folder, or loads it if an earlier lesson already did).
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+from lesson_bert import tiny_bert
+
+import tinygrad_edu as tg
+from models.bert import capture_intermediates
+from tinygrad_edu.exercises import check_close, check_equal
+from tinygrad_edu.training import count_parameters
+
+model, tokenizer, checkpoint = tiny_bert()
+config = model.config
+print(f"Mini-BERT: {count_parameters(model):,} parameters, vocabulary {config.vocab_size}, "
+      f"hidden size C = {config.hidden_size}, {config.num_hidden_layers} layers, checkpoint in {checkpoint}")
+
+# %% [markdown]
+# ## 1. A pair of texts as ids, positions and segments
+
+# %%
+encoding = tokenizer.encode("the king is dead", "long live the king")
+tokens = tokenizer.convert_ids_to_tokens(encoding.input_ids)
+print(f"{'position':>8}  {'token':10} {'id':>5} {'segment':>7}")
+for position, (token, token_id, segment) in enumerate(zip(tokens, encoding.input_ids, encoding.token_type_ids)):
+    print(f"{position:>8}  {token:10} {token_id:>5} {segment:>7}")
+input_ids = np.array([encoding.input_ids])  # (B, T) = (1, T)
+token_type_ids = np.array([encoding.token_type_ids])
+
+# %% [markdown]
+# ## 2. The three lookups, captured by name
+#
+# `capture_intermediates(model)` records every intermediate of a forward pass under a name (the list
+# is in `models/bert.py`'s docstring). The embedding layer's names start with `embeddings.`.
+
+# %%
+with capture_intermediates(model) as acts:
+    model(input_ids, token_type_ids=token_type_ids)
+for name in [n for n in acts if n.startswith("embeddings.")]:
+    print(f"{name:32s} {acts[name].shape}")
+
+embeddings = model.bert.embeddings
+word = embeddings.word_embeddings.weight.numpy()[input_ids]  # (1, T, C): rows of the table
+position = embeddings.position_embeddings.weight.numpy()[: input_ids.shape[1]]  # (T, C)
+segment = embeddings.token_type_embeddings.weight.numpy()[token_type_ids]  # (1, T, C)
+summed = word + position + segment  # (1, T, C): (T, C) broadcasts over the batch
+print("the sum equals embeddings.layer_norm_input:",
+      np.allclose(summed, acts["embeddings.layer_norm_input"].numpy(), atol=1e-6))
+
+# %% [markdown]
+# ## 3. How large is each part?
+#
+# The norm of each of the three vectors at each position, and of their sum after LayerNorm (which
+# rescales every position to mean 0 and variance 1 across its $C$ channels, then applies $\gamma, \beta$;
+# with $\gamma = 1, \beta = 0$ that is a norm of exactly $\sqrt{C} = 8$). Note the log scale: the
+# three tables start at $\mathcal{N}(0, 0.02^2)$ and stay small; LayerNorm sets the scale.
+
+# %%
+fig, ax = plt.subplots(figsize=(9, 3.5))
+positions = np.arange(len(tokens))
+width = 0.27
+for offset, (label, part) in enumerate((("word", word[0]), ("position", position), ("segment", segment[0]))):
+    ax.bar(positions + (offset - 1) * width, np.linalg.norm(part, axis=-1), width, label=label)
+ax.plot(positions, np.linalg.norm(acts["embeddings.layer_norm_output"].numpy()[0], axis=-1), "k.-",
+        label="after LayerNorm")
+ax.set_xticks(positions, tokens, rotation=45)
+ax.set_yscale("log")
+ax.set_ylabel("vector norm (log scale)")
+ax.set_title("The three embeddings of each token, and their normalised sum")
+ax.legend(fontsize=8)
+plt.show()
+
+# %% [markdown]
+# ## 4. Position embeddings
+#
+# BERT *learns* a vector per position (the original transformer used fixed sinusoids). The cosine
+# similarity between the vectors of positions $i$ and $j$,
+# $\cos(p_i, p_j) = \frac{p_i \cdot p_j}{\lVert p_i \rVert \lVert p_j \rVert}$, shows what it learnt:
+# after enough training neighbouring positions get similar vectors (a bright band along the diagonal).
+# Only the positions the training rows used (`--seq-len 32`) ever received a gradient.
+
+
+# %%
+def cosine_matrix(vectors):
+    """(N, C) -> (N, N) cosine similarities."""
+    unit = vectors / np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return unit @ unit.T
+
+
+seq_len = 32
+fig, ax = plt.subplots(figsize=(4.5, 4))
+image = ax.imshow(cosine_matrix(embeddings.position_embeddings.weight.numpy()[:seq_len]),
+                  cmap="RdBu_r", vmin=-1, vmax=1)
+ax.set_xlabel("position j")
+ax.set_ylabel("position i")
+ax.set_title("cos(position i, position j)")
+fig.colorbar(image)
+plt.show()
+
+# %% [markdown]
+# ## 5. Word similarity
+#
+# The rows of $W_{\text{word}}$ (also the weights of the output layer: BERT ties them) place tokens
+# used in similar contexts near each other. The nearest neighbours by cosine similarity of a few
+# words, and the similarities among a small set. A briefly trained model (CI mode) gives weak,
+# noisy neighbours; the full run gives neighbours such as pronouns next to pronouns.
+
+# %%
+word_table = embeddings.word_embeddings.weight.numpy()  # (V, C)
+unit_words = word_table / np.linalg.norm(word_table, axis=-1, keepdims=True).clip(1e-12)
+candidates = ["king", "lord", "love", "thou", "you", "good", "death", "night", "father", "he", "she", "my"]
+words = [w for w in candidates if w in tokenizer.token_to_id]
+ignore = tokenizer.special_token_ids
+
+
+def nearest(word, k=5):
+    similarities = unit_words @ unit_words[tokenizer.token_to_id[word]]  # (V,)
+    order = [i for i in np.argsort(-similarities) if i not in ignore and tokenizer.vocab[i] != word]
+    return [(tokenizer.vocab[i], round(float(similarities[i]), 2)) for i in order[:k]]
+
+
+for w in words[:6]:
+    print(f"{w:8s} ->", nearest(w))
+
+ids = [tokenizer.token_to_id[w] for w in words]
+fig, ax = plt.subplots(figsize=(5.5, 4.5))
+image = ax.imshow(cosine_matrix(word_table[ids]), cmap="RdBu_r", vmin=-1, vmax=1)
+ax.set_xticks(range(len(words)), words, rotation=60)
+ax.set_yticks(range(len(words)), words)
+ax.set_title("cosine similarity of word embeddings")
+fig.colorbar(image)
+plt.show()
+
+# %% [markdown]
+# ## Exercises
+#
+# Replace each `None`, run the check cell below it. Solutions: `notebooks/solutions/09_bert_embeddings.py`.
+#
+# **Exercise 1.** How many parameters does `model.bert.embeddings` hold? Use `config.vocab_size`,
+# `config.max_position_embeddings`, `config.type_vocab_size`, `config.hidden_size`, and count the
+# LayerNorm too.
+
+# %% [answer ex1]
+answer_ex1 = None
+
+# %%
+check_equal("exercise 1", answer_ex1, count_parameters(model.bert.embeddings),
+            hint="Three tables of C columns (V, T_max and 2 rows), plus LayerNorm's gamma and beta of C each.")
+
+# %% [markdown]
+# **Exercise 2.** From the three tables alone (numpy arrays of `.weight.numpy()`), compute the vector
+# $e_i$ that enters the embedding LayerNorm for the **first token of the second segment** of our pair
+# (shape $(C,)$).
+
+# %% [answer ex2]
+answer_ex2 = None
+
+# %%
+second_start = encoding.token_type_ids.index(1)
+check_close("exercise 2", answer_ex2, acts["embeddings.layer_norm_input"].numpy()[0, second_start],
+            atol=1e-5, hint=f"That token sits at position {second_start}; its segment id is 1.")
+
+# %% [markdown]
+# **Exercise 3.** Which token of the vocabulary (not a special token, not "king" itself) is the
+# nearest neighbour of "king" by cosine similarity in *this* model? Compute it (a string) without
+# using `nearest`.
+
+# %% [answer ex3]
+answer_ex3 = None
+
+# %%
+check_equal("exercise 3", answer_ex3, nearest("king", 1)[0][0],
+            hint="Normalise every row of the word table, take dot products with king's row, skip specials.")
