@@ -519,7 +519,7 @@ class BertForMaskedLM(nn.Module):
                 raise ValueError(
                     f"BertForMaskedLM: labels have shape {targets.shape} but input_ids {logits.shape[:2]}"
                 )
-            outputs.loss = F.cross_entropy(
+            outputs.loss = F.fused_cross_entropy(  # = F.cross_entropy, one op (logits are large)
                 logits.reshape(-1, self.config.vocab_size), targets.reshape(-1), ignore_index=IGNORE_INDEX
             )
         return outputs

@@ -37,3 +37,27 @@ class MatMul(Function):
             else:
                 grad_b = unbroadcast(a.transpose(-1, -2) @ grad, b.shape)
         return grad_a, grad_b
+
+
+class Linear(Function):
+    """y = x W^T + b for x (..., in), W (out, in) as torch stores it, b (out,) or None, as one op: the
+    bias is added into the product in place, so the layer keeps one output array instead of two (and
+    the graph one node), which matters for memory in a model of many large layers."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias=None):
+        ctx.save_for_backward(x, weight)
+        out = x.data.reshape(-1, x.shape[-1]) @ weight.data.T  # batch folded into rows: one BLAS call
+        if bias is not None:
+            out += bias.data
+        return out.reshape(x.shape[:-1] + (weight.shape[0],))
+
+    @staticmethod
+    def backward(ctx, grad):
+        # y = x W^T + b  =>  dx = dy W,  dW = dy^T x (summed over rows),  db = dy summed over rows
+        x, weight = ctx.saved_tensors
+        grad_rows = grad.reshape(-1, grad.shape[-1])
+        grad_x = grad @ weight if ctx.needs_input_grad[0] else None
+        grad_weight = grad_rows.T @ x.reshape(-1, x.shape[-1]) if ctx.needs_input_grad[1] else None
+        grad_bias = grad_rows.sum(0) if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2] else None
+        return grad_x, grad_weight, grad_bias
