@@ -148,7 +148,9 @@ def fig_token_plus_position(rec, tokens, out, **_):
         ("embeddings.layer_norm_input", "= sum"),
         ("embeddings.layer_norm_output", "LayerNorm(sum): the input to layer 0"),
     ]
-    figure, axes_row = plt.subplots(1, len(parts), figsize=(19, 0.3 * len(tokens) + 2), sharey=True)
+    figure, axes_row = plt.subplots(
+        1, len(parts), figsize=(20, 0.3 * len(tokens) + 2), sharey=True, layout="constrained"
+    )
     for axes, (name, title) in zip(axes_row, parts, strict=True):
         heatmap(figure, axes, rec[name], title, "RdBu_r", True)
         axes.set_xlabel("dimension")
@@ -261,19 +263,23 @@ def fig_attention_heads(rec, tokens, out, **_):
 
 def fig_layernorm(rec, tokens, out, layer=0, **_):
     plt = plt_module()
-    figure, grid = plt.subplots(2, 2, figsize=(13, 8))
-    for column, (which, title) in enumerate((("attention", "after attention"), ("output", "after the FFN"))):
-        before, after = (
-            rec[f"layer.{layer}.{which}.layer_norm_input"],
-            rec[f"layer.{layer}.{which}.layer_norm_output"],
-        )
+    norms = (
+        ("embeddings", "embeddings LayerNorm (token + position + segment)"),
+        (f"layer.{layer}.attention", f"layer {layer} LayerNorm after attention"),
+        (f"layer.{layer}.output", f"layer {layer} LayerNorm after the FFN"),
+    )
+    figure, grid = plt.subplots(2, len(norms), figsize=(18, 8), layout="constrained")
+    positions = np.arange(len(tokens))
+    for column, (prefix, title) in enumerate(norms):
+        before, after = rec[f"{prefix}.layer_norm_input"], rec[f"{prefix}.layer_norm_output"]
         axes = grid[0][column]
         axes.hist(before.ravel(), bins=80, alpha=0.6, density=True, label="input (residual + sublayer)")
-        axes.hist(after.ravel(), bins=80, alpha=0.6, density=True, label="output (normalised, then scaled)")
-        axes.set(title=f"layer {layer} LayerNorm {title}: all values", xlabel="value", ylabel="density")
+        axes.hist(
+            after.ravel(), bins=80, alpha=0.6, density=True, label="output (normalised, then gamma, beta)"
+        )
+        axes.set(title=f"{title}: all values", xlabel="value", ylabel="density")
         axes.legend(fontsize=8)
         axes = grid[1][column]
-        positions = np.arange(len(tokens))
         axes.errorbar(
             positions - 0.15, before.mean(1), before.std(1), fmt="o", capsize=2, label="input mean +- std"
         )
@@ -281,10 +287,13 @@ def fig_layernorm(rec, tokens, out, layer=0, **_):
             positions + 0.15, after.mean(1), after.std(1), fmt="o", capsize=2, label="output mean +- std"
         )
         axes.set_xticks(positions, tokens, rotation=90, fontsize=8)
-        axes.set(title="per token: LayerNorm gives each token mean ~0 and a fixed spread", ylabel="value")
+        axes.set(title="per token: mean ~0 and a fixed spread after LayerNorm", ylabel="value")
         axes.legend(fontsize=8)
-    figure.suptitle("LayerNorm normalises each token's vector over its features (then applies gamma, beta)")
-    figure.tight_layout()
+    figure.suptitle(
+        "LayerNorm normalises each token's vector over its features. The embeddings' sum is tiny and gets "
+        "scaled up;\nin post-LN BERT a layer's input is already normalised, so LayerNorm there only undoes "
+        "the sublayer's drift"
+    )
     return training.save_figure(figure, out / "07_layernorm.png")
 
 
