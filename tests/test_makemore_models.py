@@ -174,21 +174,24 @@ def test_mlp_matches_torch_for_100_steps(small_data, torch):
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # tiny matrices: threads only add overhead on a loaded machine
-    theirs = TorchMLP()
-    theirs.load_state_dict({k: torch.from_numpy(v.data.copy()) for k, v in ours.state_dict().items()})
-    our_opt = tg.optim.SGD(ours.parameters(), lr=0.1)
-    their_opt = torch.optim.SGD(theirs.parameters(), lr=0.1)
-    rng = np.random.default_rng(0)
-    for step in range(100):
-        rows = rng.integers(0, len(X), size=32)
-        _, loss = ours(tg.Tensor(X[rows]), tg.Tensor(Y[rows]))
-        our_opt.zero_grad()
-        loss.backward()
-        our_opt.step()
-        their_loss = theirs(torch.from_numpy(X[rows]), torch.from_numpy(Y[rows]))
-        their_opt.zero_grad()
-        their_loss.backward()
-        their_opt.step()
-        assert abs(loss.item() - their_loss.item()) < 1e-5, (
-            f"step {step}: {loss.item()} vs {their_loss.item()}"
-        )
+    try:
+        theirs = TorchMLP()
+        theirs.load_state_dict({k: torch.from_numpy(v.data.copy()) for k, v in ours.state_dict().items()})
+        our_opt = tg.optim.SGD(ours.parameters(), lr=0.1)
+        their_opt = torch.optim.SGD(theirs.parameters(), lr=0.1)
+        rng = np.random.default_rng(0)
+        for step in range(100):
+            rows = rng.integers(0, len(X), size=32)
+            _, loss = ours(tg.Tensor(X[rows]), tg.Tensor(Y[rows]))
+            our_opt.zero_grad()
+            loss.backward()
+            our_opt.step()
+            their_loss = theirs(torch.from_numpy(X[rows]), torch.from_numpy(Y[rows]))
+            their_opt.zero_grad()
+            their_loss.backward()
+            their_opt.step()
+            assert abs(loss.item() - their_loss.item()) < 1e-5, (
+                f"step {step}: {loss.item()} vs {their_loss.item()}"
+            )
+    finally:
+        torch.set_num_threads(threads)

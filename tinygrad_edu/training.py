@@ -55,6 +55,10 @@ CHECKPOINT_FORMAT = "tinygrad_edu.model"  # the "format" field of a model checkp
 # command-line flags
 
 
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """--help keeps the script's docstring as written (its example commands) and shows defaults."""
+
+
 def make_parser(
     description: str | None,
     *,
@@ -71,9 +75,7 @@ def make_parser(
 
     --data PATH, --steps N, --batch-size N, --lr LR, --seed S, --out DIR, --eval-interval N,
     --no-progress (plain log lines instead of a tqdm bar, for logs and CI)."""
-    parser = argparse.ArgumentParser(
-        description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=description, formatter_class=_HelpFormatter)
     group = parser.add_argument_group("training (common to all scripts)")
     group.add_argument("--data", default=data, help="training text (for names: one word per line)")
     group.add_argument("--steps", type=int, default=steps, help="optimisation steps")
