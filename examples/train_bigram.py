@@ -61,7 +61,7 @@ def main(argv=None):
     print(f"neural - counts (train loss): {gap:+.4f}")
     return common.finish(
         model, model_type="bigram", config=config, data=data, args=args, curve=curve, timer=timer,
-        title="neural bigram (zoomed: it starts near 3.9)",
+        title=f"neural bigram (zoomed in: it starts at {next(iter(curve.series().values()))[1][0]:.2f})",
         extra={
             "counts": {**count_losses, "checkpoint": str(counts_path)},
             "neural_minus_counts_train": gap,
