@@ -5,7 +5,7 @@
 already holds a finished checkpoint (an earlier lesson in the same run wrote it) it is only loaded.
 
 A person (TG_NOTEBOOK_FAST unset) gets the script's tiny preset on the whole corpus: 300 steps, a
-couple of minutes on 2 cores. CI mode trains 30 steps of 16 rows on the first 3000 speeches with a
+couple of minutes on 2 cores. CI mode trains 24 steps of 16 rows on the first 1500 speeches with a
 vocabulary of 800 tokens, enough for every cell to run but not for the model to learn much: its figures show the
 machinery, not a model that knows Shakespeare.
 """
@@ -21,7 +21,7 @@ from tinygrad_edu.data import WordPieceTokenizer
 from tinygrad_edu.exercises import fast_mode, output_dir, repo_root
 
 SCRIPT = repo_root() / "examples" / "train_bert.py"
-FAST_SPEECHES = 3000
+FAST_SPEECHES = 1500
 
 
 def tiny_bert_flags(out: Path) -> list[str]:
@@ -31,8 +31,8 @@ def tiny_bert_flags(out: Path) -> list[str]:
         corpus = (repo_root() / "data" / "shakespeare.txt").read_text(encoding="utf-8").splitlines()
         data = out.parent / "shakespeare_head.txt"
         data.write_text("\n".join(corpus[:FAST_SPEECHES]) + "\n", encoding="utf-8")
-        flags += ["--data", str(data), "--steps", "30", "--batch-size", "16", "--vocab-size", "800",
-                  "--eval-interval", "30", "--eval-rows", "32"]  # fmt: skip
+        flags += ["--data", str(data), "--steps", "24", "--batch-size", "16", "--vocab-size", "800",
+                  "--eval-interval", "24", "--eval-rows", "32"]  # fmt: skip
     return flags
 
 

@@ -20,9 +20,9 @@ import numpy as np
 
 table = model.bert.embeddings.word_embeddings.weight.numpy()  # noqa: F821
 unit = table / np.linalg.norm(table, axis=-1, keepdims=True).clip(1e-12)
-king = tokenizer.token_to_id["king"]  # noqa: F821
-similarity = unit @ unit[king]
+word_id = tokenizer.token_to_id[query_word]  # noqa: F821
+similarity = unit @ unit[word_id]
 for index in np.argsort(-similarity):
-    if index != king and index not in tokenizer.special_token_ids:  # noqa: F821
+    if index != word_id and index not in tokenizer.special_token_ids:  # noqa: F821
         answer_ex3 = tokenizer.vocab[index]  # noqa: F821
         break

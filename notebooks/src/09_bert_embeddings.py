@@ -178,13 +178,17 @@ check_close("exercise 2", answer_ex2, acts["embeddings.layer_norm_input"].numpy(
             atol=1e-5, hint=f"That token sits at position {second_start}; its segment id is 1.")
 
 # %% [markdown]
-# **Exercise 3.** Which token of the vocabulary (not a special token, not "king" itself) is the
-# nearest neighbour of "king" by cosine similarity in *this* model? Compute it (a string) without
-# using `nearest`.
+# **Exercise 3.** Which token of the vocabulary (not a special token, not the word itself) is the
+# nearest neighbour of `query_word` by cosine similarity in *this* model? Compute it (a string)
+# without using `nearest`.
+
+# %%
+query_word = words[0]  # the first of our candidate words that is a whole token of this vocabulary
+print("query_word =", repr(query_word))
 
 # %% [answer ex3]
 answer_ex3 = None
 
 # %%
-check_equal("exercise 3", answer_ex3, nearest("king", 1)[0][0],
-            hint="Normalise every row of the word table, take dot products with king's row, skip specials.")
+check_equal("exercise 3", answer_ex3, nearest(query_word, 1)[0][0],
+            hint="Normalise every row of the word table, take dot products with the word's row, skip specials.")
