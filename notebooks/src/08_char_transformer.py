@@ -139,7 +139,7 @@ for name, norm in (("LayerNorm", layer_norm), ("BatchNorm", batch_norm)):
 
 # %%
 train_args = SimpleNamespace(lr=3e-3, weight_decay=0.01, warmup=steps(full=100, fast=10),
-                             steps=steps(full=1500, fast=60), min_lr_ratio=0.1)
+                             steps=steps(full=1500, fast=40), min_lr_ratio=0.1)
 optimizer, scheduler = make_optimizer(model, train_args)
 rng = np.random.default_rng(1337)
 losses, val_points = [], []
