@@ -26,12 +26,14 @@ FAST_SPEECHES = 1500
 
 def tiny_bert_flags(out: Path) -> list[str]:
     """The command-line flags of the training run (printed by the lessons, so it can be rerun)."""
-    flags = ["--preset", "tiny", "--out", str(out), "--no-progress"]
+    corpus = repo_root() / "data" / "shakespeare.txt"  # absolute: the notebooks run from notebooks/
+    flags = ["--preset", "tiny", "--out", str(out), "--no-progress", "--data", str(corpus)]
     if fast_mode():
-        corpus = (repo_root() / "data" / "shakespeare.txt").read_text(encoding="utf-8").splitlines()
-        data = out.parent / "shakespeare_head.txt"
-        data.write_text("\n".join(corpus[:FAST_SPEECHES]) + "\n", encoding="utf-8")
-        flags += ["--data", str(data), "--steps", "24", "--batch-size", "16", "--vocab-size", "800",
+        head = out.parent / "shakespeare_head.txt"
+        head.write_text("\n".join(corpus.read_text(encoding="utf-8").splitlines()[:FAST_SPEECHES]) + "\n",
+                        encoding="utf-8")
+        flags[-1] = str(head)
+        flags += ["--steps", "24", "--batch-size", "16", "--vocab-size", "800",
                   "--eval-interval", "24", "--eval-rows", "32"]  # fmt: skip
     return flags
 
