@@ -130,7 +130,7 @@ plt.show()
 # %% [markdown]
 # A loss of $\log V$ is a uniform guess over the vocabulary; the script also prints the **unigram
 # baseline** (every masked token predicted by its frequency alone). Beating it means the model uses the
-# context. The CI-mode run (24 steps) does not get there; the full run (300 steps) does.
+# context. The CI-mode run (24 steps) does not get there; the full run (300 steps) only just does.
 
 # %% [markdown]
 # ## Exercises
