@@ -167,7 +167,7 @@ def split_losses(model: GPT, data, splits: tuple[str, ...], limit: int | None) -
 
 def parse_args(argv=None):
     parser = training.make_parser(
-        __doc__, steps=5000, batch_size=64, lr=2e-3, out="runs/gpt", eval_interval=500
+        __doc__, steps=6000, batch_size=128, lr=2e-3, out="runs/gpt", eval_interval=1000
     )
     parser.add_argument("--char-stream", action="store_true", help="read --data as one character stream")
     parser.add_argument("--resume", action="store_true", help="continue from --out/model.npz")
@@ -195,7 +195,7 @@ def parse_args(argv=None):
     model.add_argument("--n-layer", type=int, default=4)
     model.add_argument("--n-head", type=int, default=4)
     model.add_argument("--n-embd", type=int, default=64)
-    model.add_argument("--dropout", type=float, default=0.0)
+    model.add_argument("--dropout", type=float, default=0.1)
     model.add_argument("--no-bias", action="store_true", help="Linear and LayerNorm layers without biases")
     model.add_argument("--tie-weights", action="store_true", help="share the token embedding with lm_head")
     args = parser.parse_args(argv)

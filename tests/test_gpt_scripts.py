@@ -15,7 +15,19 @@ sys.path.insert(0, str(EXAMPLES))
 import plot_attention  # noqa: E402
 import train_gpt  # noqa: E402
 
-TINY = ["--n-layer", "1", "--n-head", "2", "--n-embd", "16", "--no-progress", "--samples", "3"]
+TINY = [
+    "--n-layer",
+    "1",
+    "--n-head",
+    "2",
+    "--n-embd",
+    "16",
+    "--batch-size",
+    "16",
+    "--no-progress",
+    "--samples",
+    "3",
+]
 
 
 def run_script(*args: str) -> subprocess.CompletedProcess:
