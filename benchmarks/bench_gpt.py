@@ -1,5 +1,5 @@
 """Milliseconds per GPT training step: our `models/gpt.py` against the same model in torch
-(`models/gpt_torch.py`, same architecture and weights), in one run, interleaved.
+(`benchmarks/gpt_torch.py`, same architecture and weights), in one run, interleaved.
 
 A step = pick a batch of random token windows, forward, loss, backward, AdamW update. Both sides use
 the same number of threads (numpy's BLAS through OPENBLAS_NUM_THREADS/OMP_NUM_THREADS, set before
@@ -44,10 +44,10 @@ def bench_shape(shape_name: str, args: argparse.Namespace) -> dict:
     """Median ms per training step of ours and of torch for one shape, in alternating rounds."""
     import numpy as np
     import torch
+    from gpt_torch import TorchGPT, torch_state_dict
 
     import tinygrad_edu as tg
     from models.gpt import GPT, GPTConfig
-    from models.gpt_torch import TorchGPT, torch_state_dict
 
     shape = dict(SHAPES[shape_name])
     batch_size = shape.pop("batch_size")

@@ -2,6 +2,8 @@
 sampling, errors, checkpoints through the registry, and a short training whose loss falls."""
 
 import dataclasses
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,13 +24,15 @@ def random_ids(shape, vocab_size=SMALL.vocab_size, seed=1) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------------------------
-# parity with torch
+# parity with torch (the torch twin lives beside the benchmark that also uses it)
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 
 @pytest.mark.parametrize("tie_weights", [False, True])
 @pytest.mark.parametrize("bias", [True, False])
 def test_same_logits_loss_and_gradients_as_torch(torch, tie_weights, bias):
-    from models.gpt_torch import TorchGPT, torch_state_dict
+    from gpt_torch import TorchGPT, torch_state_dict
 
     model = small_model(tie_weights=tie_weights, bias=bias)
     reference = TorchGPT(model.config)
@@ -53,7 +57,7 @@ def test_same_logits_loss_and_gradients_as_torch(torch, tie_weights, bias):
 
 
 def test_shorter_sequences_match_torch_too(torch):
-    from models.gpt_torch import TorchGPT, torch_state_dict
+    from gpt_torch import TorchGPT, torch_state_dict
 
     model = small_model()
     reference = TorchGPT(model.config)
