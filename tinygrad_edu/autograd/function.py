@@ -66,7 +66,7 @@ class Function:
 
     def save_for_backward(self, *tensors: Tensor | None) -> None:
         self._saved = tensors
-        self._saved_versions = tuple(None if t is None else t._version for t in tensors)
+        self._saved_versions = tuple([None if t is None else t._version for t in tensors])
 
     @property
     def saved_tensors(self) -> tuple:
@@ -118,7 +118,7 @@ class Function:
         grad_enabled = GRAD_STATE.enabled
         record = False
         if grad_enabled:
-            needs = tuple(isinstance(a, _Tensor) and a.requires_grad for a in args)
+            needs = tuple([isinstance(a, _Tensor) and a.requires_grad for a in args])
             record = True in needs
         else:
             needs = _NO_GRAD_NEEDED[len(args)] if len(args) < 8 else (False,) * len(args)
@@ -146,12 +146,14 @@ class Function:
             anomaly.check_forward(ctx, result)
         if record:
             ctx.inputs = args
-            ctx.parents = tuple(a for a, n in zip(args, needs) if n)
+            ctx.parents = tuple([a for a, n in zip(args, needs) if n])
             result._ctx = ctx
             result.requires_grad = True
             # A saved output would make a cycle (output -> ctx -> output): keep it as a weak reference.
-            if ctx._saved and any(t is result for t in ctx._saved):
-                ctx._saved = tuple(weakref.ref(t) if t is result else t for t in ctx._saved)
+            for saved in ctx._saved:
+                if saved is result:
+                    ctx._saved = tuple([weakref.ref(t) if t is result else t for t in ctx._saved])
+                    break
             if anomaly.STATE.enabled:
                 ctx._forward_stack = anomaly.user_stack()
         return result

@@ -132,22 +132,18 @@ def batch_norm(
             raise ValueError(
                 f"batch_norm: expected more than 1 value per channel when training, got input {tuple(input.shape)}"
             )
-        mean = input.mean(dims, keepdim=True)
-        centered = input - mean
-        variance = (centered * centered).mean(dims, keepdim=True)
         if running_mean is not None and running_var is not None:
-            batch_mean = mean.data.reshape(-1)
-            batch_var = variance.data.reshape(-1) * (count / (count - 1))
-            running_mean.data[...] = (1 - momentum) * running_mean.data + momentum * batch_mean
-            running_var.data[...] = (1 - momentum) * running_var.data + momentum * batch_var
+            # move the running estimates towards this batch's statistics (unbiased variance, as torch)
+            data = input.data
+            running_mean.data[...] = (1 - momentum) * running_mean.data + momentum * data.mean(axis=dims)
+            running_var.data[...] = (1 - momentum) * running_var.data + momentum * data.var(axis=dims, ddof=1)
             running_mean._version += 1
             running_var._version += 1
-    else:
-        if running_mean is None or running_var is None:
-            raise ValueError("batch_norm: evaluation mode needs running_mean and running_var")
-        centered = input - running_mean.reshape(channel_shape)
-        variance = running_var.reshape(channel_shape)
-    output = centered / (variance + eps).sqrt()
+        # one fused op (tinygrad_edu/ops/normalization.py), like layer_norm, over the batch dimensions
+        return N.BatchNorm.apply(input, weight, bias, dims, eps)
+    if running_mean is None or running_var is None:
+        raise ValueError("batch_norm: evaluation mode needs running_mean and running_var")
+    output = (input - running_mean.reshape(channel_shape)) / (running_var.reshape(channel_shape) + eps).sqrt()
     if weight is not None:
         output = output * weight.reshape(channel_shape)
     if bias is not None:

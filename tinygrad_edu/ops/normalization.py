@@ -57,3 +57,44 @@ class LayerNorm(Function):
         grad_weight = (grad * normalized).sum(batch_dims) if ctx.needs_input_grad[1] else None
         grad_bias = grad.sum(batch_dims) if ctx.needs_input_grad[2] else None
         return grad_x, grad_weight, grad_bias, None, None
+
+
+class BatchNorm(Function):
+    """Batch normalisation in training mode: the same formulas as LayerNorm above, with the mean and
+    variance taken over the batch dimensions (`dims`: (0,) for (N, C), (0, 2) for (N, C, L)) and one
+    weight and bias per channel (dim 1) instead of per feature."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, dims, eps):
+        data = x.data
+        channel_shape = (1, data.shape[1]) + (1,) * (data.ndim - 2)
+        centered = data - np.mean(data, axis=dims, keepdims=True)
+        variance = np.mean(np.square(centered), axis=dims, keepdims=True)  # biased, as torch
+        inv_std = 1.0 / np.sqrt(variance + eps)
+        normalized = centered
+        normalized *= inv_std  # in place: x_hat
+        out = normalized * weight.data.reshape(channel_shape) if weight is not None else normalized.copy()
+        if bias is not None:
+            out += bias.data.reshape(channel_shape)
+        ctx.save_for_backward(x, weight)
+        ctx.dims, ctx.eps, ctx.channel_shape = dims, eps, channel_shape
+        ctx.normalized, ctx.inv_std = normalized, inv_std
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        dims = ctx.dims
+        if is_grad_enabled():  # x_hat and 1/std as functions of x, for second derivatives
+            centered = x - x.mean(dims, keepdim=True)
+            inv_std = ((centered * centered).mean(dims, keepdim=True) + ctx.eps) ** -0.5
+            normalized = centered * inv_std
+        else:
+            normalized, inv_std = Tensor._wrap(ctx.normalized), Tensor._wrap(ctx.inv_std)
+        g = grad * weight.reshape(ctx.channel_shape) if weight is not None else grad
+        grad_x = (
+            g - g.mean(dims, keepdim=True) - normalized * (g * normalized).mean(dims, keepdim=True)
+        ) * inv_std
+        grad_weight = (grad * normalized).sum(dims) if ctx.needs_input_grad[1] else None
+        grad_bias = grad.sum(dims) if ctx.needs_input_grad[2] else None
+        return grad_x, grad_weight, grad_bias, None, None
