@@ -17,6 +17,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from tinygrad_edu.data.paths import find_data_file
+
 BOUNDARY = "."  # marks both the start and the end of a word; always id 0
 
 
@@ -85,7 +87,7 @@ def load_words(path: str | os.PathLike) -> list[str]:
     "." as the word boundary). A missing file, an empty one, or one with no usable word raises a single
     clear error that names the path.
     """
-    path = os.fspath(path)
+    path = os.fspath(find_data_file(path))
     if not os.path.isfile(path):
         raise FileNotFoundError(f"data file not found: {path}")
     with open(path, encoding="utf-8") as file:

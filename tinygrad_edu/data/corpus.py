@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tinygrad_edu.data.paths import find_data_file
+
 DEFAULT_CORPUS_PATH = "data/shakespeare.txt"
 
 # The held-out split is the last 5% of speeches in file order. Plays are written one after another,
@@ -19,7 +21,7 @@ HELDOUT_FRACTION = 0.05
 
 def load_corpus(path: str | Path = DEFAULT_CORPUS_PATH) -> list[str]:
     """Read a corpus file and return its speeches, one per non-empty line, in file order."""
-    path = Path(path)
+    path = find_data_file(path)
     if not path.is_file():
         raise FileNotFoundError(
             f"load_corpus: no corpus file at {str(path)!r}; build it with `python data/build_corpus.py`"
