@@ -539,3 +539,10 @@ def test_parameters_to_vector_round_trip():
     assert vector.shape == (8,)
     nn.utils.vector_to_parameters(vector * 0 + 1, model.parameters())
     assert np.all(model.weight.data == 1) and np.all(model.bias.data == 1)
+
+
+def test_get_parameter_by_dotted_name():
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    assert model.get_parameter("2.bias") is model[2].bias
+    with pytest.raises(AttributeError, match="no parameter 'nope'"):
+        model.get_parameter("0.nope")

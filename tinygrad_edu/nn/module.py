@@ -289,6 +289,14 @@ class Module:
             module = module._modules[part]
         return module
 
+    def get_parameter(self, target: str) -> Parameter:
+        """The parameter with the dotted name `target`, e.g. "layers.0.weight" (as named_parameters)."""
+        module_path, _, name = target.rpartition(".")
+        module = self.get_submodule(module_path)
+        if name not in module._parameters or module._parameters[name] is None:
+            raise AttributeError(f"{type(module).__name__} has no parameter '{name}' (looking up '{target}')")
+        return module._parameters[name]
+
     def apply(self, fn: Callable[[Module], None]) -> Module:
         """Call `fn` on every child (recursively), then on this module; e.g. for custom initialisation."""
         for child in self.children():
