@@ -20,9 +20,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from tinygrad_edu.nn.layers import Linear
 
 from tinygrad_edu.nn import functional as F
+from tinygrad_edu.nn.layers import Linear
 from tinygrad_edu.nn.module import Module
 from tinygrad_edu.tensor import Tensor
 
