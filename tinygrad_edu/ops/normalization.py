@@ -1,6 +1,8 @@
-"""Layer normalisation as one op (`F.layer_norm` uses it). The composite version (mean, subtract,
-square, mean, add, sqrt, divide, scale, shift) is about ten ops forward and twenty backward, each
-writing a full-size array that the graph keeps; this one keeps the normalised input and 1/std.
+"""Layer and batch normalisation as one op each (`F.layer_norm`; `F.batch_norm` in training mode).
+The composite version (mean, subtract, square, mean, add, sqrt, divide, scale, shift) is about ten
+ops forward and twenty backward, each writing a full-size array that the graph keeps; these keep the
+normalised input and 1/std. LayerNorm normalises each row over its last dimensions; BatchNorm each
+channel over the batch (and length) dimensions.
 
 For each row x (the normalised dimensions flattened) of n elements, with g = dy * weight:
 
@@ -22,15 +24,33 @@ from tinygrad_edu.autograd.grad_mode import is_grad_enabled
 from tinygrad_edu.tensor import Tensor
 
 
+def _normalize(data: np.ndarray, dims: tuple, eps: float) -> tuple[np.ndarray, np.ndarray]:
+    """x_hat = (x - mean) / sqrt(var + eps) over `dims` (biased variance, as torch), and 1/std."""
+    centered = data - np.mean(data, axis=dims, keepdims=True)
+    inv_std = 1.0 / np.sqrt(np.mean(np.square(centered), axis=dims, keepdims=True) + eps)
+    centered *= inv_std  # in place: now x_hat
+    return centered, inv_std
+
+
+def _saved_statistics(ctx, x: Tensor) -> tuple[Tensor, Tensor]:
+    """x_hat and 1/std for backward: the forward's arrays, or, while a second-order graph is being
+    built, the same quantities recomputed from x with tensor ops so their dependence on x counts."""
+    if not is_grad_enabled():
+        return Tensor._wrap(ctx.normalized), Tensor._wrap(ctx.inv_std)
+    centered = x - x.mean(ctx.dims, keepdim=True)
+    inv_std = ((centered * centered).mean(ctx.dims, keepdim=True) + ctx.eps) ** -0.5
+    return centered * inv_std, inv_std
+
+
+def _input_grad(g: Tensor, normalized: Tensor, inv_std: Tensor, dims: tuple) -> Tensor:
+    """dx = (g - mean(g) - x_hat * mean(g * x_hat)) / std, with g = dy * weight."""
+    return (g - g.mean(dims, keepdim=True) - normalized * (g * normalized).mean(dims, keepdim=True)) * inv_std
+
+
 class LayerNorm(Function):
     @staticmethod
     def forward(ctx, x, weight, bias, dims, eps):
-        data = x.data
-        centered = data - np.mean(data, axis=dims, keepdims=True)
-        variance = np.mean(np.square(centered), axis=dims, keepdims=True)
-        inv_std = 1.0 / np.sqrt(variance + eps)
-        normalized = centered
-        normalized *= inv_std  # in place: x_hat
+        normalized, inv_std = _normalize(x.data, dims, eps)
         out = normalized * weight.data if weight is not None else normalized.copy()
         if bias is not None:
             out += bias.data
@@ -42,37 +62,23 @@ class LayerNorm(Function):
     @staticmethod
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
-        dims = ctx.dims
-        if is_grad_enabled():  # x_hat and 1/std as functions of x, for second derivatives
-            centered = x - x.mean(dims, keepdim=True)
-            inv_std = ((centered * centered).mean(dims, keepdim=True) + ctx.eps) ** -0.5
-            normalized = centered * inv_std
-        else:
-            normalized, inv_std = Tensor._wrap(ctx.normalized), Tensor._wrap(ctx.inv_std)
+        normalized, inv_std = _saved_statistics(ctx, x)
         g = grad * weight if weight is not None else grad
-        grad_x = (
-            g - g.mean(dims, keepdim=True) - normalized * (g * normalized).mean(dims, keepdim=True)
-        ) * inv_std
-        batch_dims = tuple(range(x.ndim - len(dims)))
+        batch_dims = tuple(range(x.ndim - len(ctx.dims)))  # weight and bias are shared over these
         grad_weight = (grad * normalized).sum(batch_dims) if ctx.needs_input_grad[1] else None
         grad_bias = grad.sum(batch_dims) if ctx.needs_input_grad[2] else None
-        return grad_x, grad_weight, grad_bias, None, None
+        return _input_grad(g, normalized, inv_std, ctx.dims), grad_weight, grad_bias, None, None
 
 
 class BatchNorm(Function):
-    """Batch normalisation in training mode: the same formulas as LayerNorm above, with the mean and
-    variance taken over the batch dimensions (`dims`: (0,) for (N, C), (0, 2) for (N, C, L)) and one
-    weight and bias per channel (dim 1) instead of per feature."""
+    """Batch normalisation in training mode: LayerNorm's formulas with the statistics taken over the
+    batch dimensions (`dims`: (0,) for (N, C), (0, 2) for (N, C, L)) and one weight and bias per
+    channel (dim 1) instead of per feature."""
 
     @staticmethod
     def forward(ctx, x, weight, bias, dims, eps):
-        data = x.data
-        channel_shape = (1, data.shape[1]) + (1,) * (data.ndim - 2)
-        centered = data - np.mean(data, axis=dims, keepdims=True)
-        variance = np.mean(np.square(centered), axis=dims, keepdims=True)  # biased, as torch
-        inv_std = 1.0 / np.sqrt(variance + eps)
-        normalized = centered
-        normalized *= inv_std  # in place: x_hat
+        channel_shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+        normalized, inv_std = _normalize(x.data, dims, eps)
         out = normalized * weight.data.reshape(channel_shape) if weight is not None else normalized.copy()
         if bias is not None:
             out += bias.data.reshape(channel_shape)
@@ -84,17 +90,8 @@ class BatchNorm(Function):
     @staticmethod
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
-        dims = ctx.dims
-        if is_grad_enabled():  # x_hat and 1/std as functions of x, for second derivatives
-            centered = x - x.mean(dims, keepdim=True)
-            inv_std = ((centered * centered).mean(dims, keepdim=True) + ctx.eps) ** -0.5
-            normalized = centered * inv_std
-        else:
-            normalized, inv_std = Tensor._wrap(ctx.normalized), Tensor._wrap(ctx.inv_std)
+        normalized, inv_std = _saved_statistics(ctx, x)
         g = grad * weight.reshape(ctx.channel_shape) if weight is not None else grad
-        grad_x = (
-            g - g.mean(dims, keepdim=True) - normalized * (g * normalized).mean(dims, keepdim=True)
-        ) * inv_std
-        grad_weight = (grad * normalized).sum(dims) if ctx.needs_input_grad[1] else None
-        grad_bias = grad.sum(dims) if ctx.needs_input_grad[2] else None
-        return grad_x, grad_weight, grad_bias, None, None
+        grad_weight = (grad * normalized).sum(ctx.dims) if ctx.needs_input_grad[1] else None
+        grad_bias = grad.sum(ctx.dims) if ctx.needs_input_grad[2] else None
+        return _input_grad(g, normalized, inv_std, ctx.dims), grad_weight, grad_bias, None, None
