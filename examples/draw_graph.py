@@ -13,9 +13,9 @@ import argparse
 import os
 import shutil
 import sys
-import tempfile
 
 from tinygrad_edu import Value, draw_dot, to_dot
+from tinygrad_edu.files import atomic_write
 
 
 def neuron_expression() -> Value:
@@ -37,10 +37,8 @@ def neuron_expression() -> Value:
 
 def write_atomically(path: str, data: bytes) -> None:
     """Write to a temporary file beside `path`, then rename it: readers never see half a file."""
-    fd, tmp_path = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), suffix=".tmp")
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.replace(tmp_path, path)
+    with atomic_write(path) as file:
+        file.write(data)
 
 
 def main() -> None:

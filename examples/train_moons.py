@@ -13,13 +13,13 @@ import argparse
 import json
 import os
 import random
-import tempfile
 import time
 from collections.abc import Sequence
 
 import numpy as np
 
 from tinygrad_edu import Value
+from tinygrad_edu.files import atomic_path
 from tinygrad_edu.scalar_nn import MLP
 
 
@@ -91,17 +91,11 @@ def save_decision_boundary(model: MLP, points: np.ndarray, labels: np.ndarray, p
     ax.set_title("MLP(2, [16, 16, 1]) decision boundary on two moons")
     ax.set_xlim(grid_x.min(), grid_x.max())
     ax.set_ylim(grid_y.min(), grid_y.max())
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp_path = tempfile.mkstemp(suffix=".png", dir=directory)
-    os.close(fd)
     try:
-        fig.savefig(tmp_path, dpi=100)
-        os.replace(tmp_path, path)  # readers never see a half-written file
+        with atomic_path(path) as temporary:  # readers never see a half-written file
+            fig.savefig(temporary, dpi=100, format="png")
     finally:
         plt.close(fig)
-        if os.path.exists(tmp_path):
-            os.remove(tmp_path)
 
 
 def main() -> None:

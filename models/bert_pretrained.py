@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from models.bert import BertConfig
+from tinygrad_edu.files import atomic_path
 
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
@@ -32,15 +33,8 @@ TIED_KEYS = ("cls.predictions.decoder.weight", "cls.predictions.decoder.bias")
 
 def _atomic_write(path: Path, write) -> None:
     """Call `write(temporary_path)`, then move the file into place, so a crash never leaves half a file."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    os.close(handle)
-    try:
-        write(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
+    with atomic_path(path) as temporary:
+        write(str(temporary))
 
 
 def config_to_json(config: BertConfig, dtype: np.dtype) -> dict:

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import zipfile
 from collections import OrderedDict
 from typing import Any
 
 import numpy as np
 
+from tinygrad_edu.files import atomic_write
 from tinygrad_edu.tensor import Tensor
 
 FORMAT = "tinygrad_edu.checkpoint"
@@ -90,21 +90,8 @@ def save(obj: Any, path: str | os.PathLike) -> None:
     structure = {"format": FORMAT, "version": VERSION, "root": _encode(obj, arrays, "obj")}
     text = json.dumps(structure).encode("utf-8")
     arrays[_STRUCTURE] = np.frombuffer(text, dtype=np.uint8)
-    directory = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(
-        dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".tmp"
-    )
-    try:
-        os.chmod(temporary, 0o644)  # mkstemp makes it owner-only; a checkpoint is an ordinary file
-        with os.fdopen(handle, "wb") as file:
-            np.savez(file, **arrays)  # a file object, so numpy does not append ".npz" to the name
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
+    with atomic_write(path) as file:
+        np.savez(file, **arrays)  # a file object, so numpy does not append ".npz" to the name
 
 
 def load(path: str | os.PathLike) -> Any:

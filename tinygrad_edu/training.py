@@ -37,16 +37,15 @@ import json
 import math
 import os
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 import tinygrad_edu as tg
+from tinygrad_edu.files import atomic_write
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHECKPOINT_FORMAT = "tinygrad_edu.model"  # the "format" field of a model checkpoint
@@ -116,24 +115,7 @@ def run_main(main: Callable[[], Any]) -> None:
 # atomic files, checkpoints
 
 
-@contextmanager
-def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[Any]:
-    """Open a temporary file beside `path` for writing; on success it replaces `path` in one step
-    (`os.replace`), on error it is removed, so readers never see a half-written file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.chmod(temporary, 0o644)
-        with os.fdopen(handle, mode) as file:
-            yield file
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
+# `atomic_write` (re-exported here for scripts) lives in tinygrad_edu/files.py
 
 
 def _plain(config: Any) -> dict:

@@ -17,13 +17,12 @@ pair that was learned earliest, until no learned pair is left.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
 from tinygrad_edu.data.merges import Pair, iterate_merges, merge_pair
+from tinygrad_edu.files import atomic_write
 
 FILE_FORMAT = "tinygrad_edu byte-level BPE"
 FILE_VERSION = 1
@@ -161,14 +160,8 @@ class BPETokenizer:
             "version": FILE_VERSION,
             "merges": [list(pair) for pair in self.merges],
         }
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as file:
-                json.dump(payload, file)
-            os.replace(temporary, path)
-        except BaseException:
-            os.unlink(temporary)
-            raise
+        with atomic_write(path, "w", encoding="utf-8") as file:
+            json.dump(payload, file)
         return path
 
     @classmethod

@@ -18,9 +18,7 @@ Only the vocabulary is kept: encoding is greedy longest-match, not a replay of t
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -28,6 +26,7 @@ from pathlib import Path
 
 from tinygrad_edu.data.bert_pretokenizer import bert_pretokenize
 from tinygrad_edu.data.merges import iterate_merges
+from tinygrad_edu.files import atomic_write
 
 PAD, UNK, CLS, SEP, MASK = "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"
 SPECIAL_TOKENS = (PAD, UNK, CLS, SEP, MASK)  # in id order: [PAD] is 0, as BERT's embeddings expect
@@ -306,14 +305,8 @@ class WordPieceTokenizer:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         path = directory / "vocab.txt"
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix="vocab.", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
-                file.write("".join(token + "\n" for token in self.vocab))
-            os.replace(temporary, path)  # atomic: readers see the old file or the new one, never half
-        except BaseException:
-            os.unlink(temporary)
-            raise
+        with atomic_write(path, "w", encoding="utf-8", newline="\n") as file:
+            file.write("".join(token + "\n" for token in self.vocab))
         return path
 
     @classmethod
