@@ -167,7 +167,7 @@ def split_losses(model: GPT, data, splits: tuple[str, ...], limit: int | None) -
 
 def parse_args(argv=None):
     parser = training.make_parser(
-        __doc__, steps=6000, batch_size=128, lr=2e-3, out="runs/gpt", eval_interval=1000
+        __doc__, steps=15000, batch_size=128, lr=2e-3, out="runs/gpt", eval_interval=1500
     )
     parser.add_argument("--char-stream", action="store_true", help="read --data as one character stream")
     parser.add_argument("--resume", action="store_true", help="continue from --out/model.npz")
