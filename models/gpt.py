@@ -173,27 +173,11 @@ class GPT(nn.Module):
         The model reads at most the last block_size ids. The next-token logits are divided by
         `temperature` (below 1: safer, above 1: wilder), optionally cut to the `top_k` largest, and
         sampled with `generator`, so a seeded generator gives the same text every time."""
-        if temperature <= 0:
-            raise ValueError(f"GPT.generate: temperature must be positive, got {temperature}")
-        if top_k is not None and top_k < 1:
-            raise ValueError(f"GPT.generate: top_k must be at least 1, got {top_k}")
-        ids = np.asarray(idx.data if isinstance(idx, tg.Tensor) else idx, dtype=np.int64)
-        if ids.ndim != 2 or ids.shape[1] == 0:
-            raise ValueError(f"GPT.generate: idx must be (batch, time) with time >= 1, got {ids.shape}")
-        was_training = self.training
-        self.eval()
-        try:
-            for _ in range(max_new_tokens):
-                logits, _ = self(tg.Tensor(ids[:, -self.config.block_size :]))
-                logits = logits[:, -1, :] / temperature  # (B, V): the prediction after the last token
-                if top_k is not None:
-                    kth_largest = np.sort(logits.data, axis=-1)[:, -min(top_k, logits.shape[-1])]
-                    logits = logits.masked_fill(tg.Tensor(logits.data < kth_largest[:, None]), float("-inf"))
-                next_ids = tg.multinomial(logits.softmax(-1), 1, replacement=True, generator=generator)
-                ids = np.concatenate([ids, next_ids.data.astype(np.int64)], axis=1)
-        finally:
-            self.train(was_training)
-        return tg.Tensor(ids)
+        from models.sampling import generate
+
+        # the shared sampling loop, without left padding: GPT reads shorter contexts as they are, so
+        # the first token keeps position 0
+        return generate(self, idx, max_new_tokens, temperature, top_k, generator, pad_context=False)
 
     def sample(self, num_samples: int = 20, temperature: float = 1.0, generator=None, max_length: int = 50):
         """`num_samples` words as lists of ids (without "." boundaries), for models trained on names."""

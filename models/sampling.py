@@ -22,25 +22,28 @@ def generate(
     temperature: float = 1.0,
     top_k: int | None = None,
     generator: tg.Generator | None = None,
+    pad_context: bool = True,
 ) -> tg.Tensor:
     """Append `max_new_tokens` sampled ids to each row of `idx` (B, T) and return (B, T + new).
 
-    The model sees the last `block_size` ids, left-padded with 0 (the "." start token) when the row is
-    shorter. Logits are divided by `temperature` (lower: safer, higher: wilder) and optionally cut to
+    The model sees the last `block_size` ids; with `pad_context` (fixed-context models) a shorter row
+    is left-padded with 0 (the "." start token), without it (GPT) it is passed as it is. Logits are divided by `temperature` (lower: safer, higher: wilder) and optionally cut to
     the `top_k` largest before the softmax; the draw uses `generator` so a seed fixes the samples.
     """
     if temperature <= 0:
         raise ValueError(f"generate: temperature must be positive, got {temperature}")
+    if top_k is not None and top_k < 1:
+        raise ValueError(f"generate: top_k must be at least 1, got {top_k}")
     block_size = model.config.block_size
     was_training = model.training
     model.eval()
     ids = np.asarray(idx.data if isinstance(idx, tg.Tensor) else idx, dtype=np.int64)
-    if ids.ndim != 2:
-        raise ValueError(f"generate: idx must be (batch, time), got shape {ids.shape}")
+    if ids.ndim != 2 or ids.shape[1] == 0:
+        raise ValueError(f"generate: idx must be (batch, time) with time >= 1, got shape {ids.shape}")
     try:
         for _ in range(max_new_tokens):
             context = ids[:, -block_size:]
-            if context.shape[1] < block_size:
+            if pad_context and context.shape[1] < block_size:
                 padding = np.zeros((ids.shape[0], block_size - context.shape[1]), dtype=np.int64)
                 context = np.concatenate([padding, context], axis=1)
             logits, _ = model(tg.Tensor(context))
