@@ -100,6 +100,8 @@ def run_backward(
                     tensor.grad = grad if create_graph else _own_grad(grad, handed_out)
             if ctx is None:
                 continue
+            if ctx._released:
+                raise ctx.second_backward_error()
 
             input_grads = ctx.backward(ctx, grad)
             if not isinstance(input_grads, tuple):

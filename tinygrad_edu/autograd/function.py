@@ -71,10 +71,7 @@ class Function:
     @property
     def saved_tensors(self) -> tuple:
         if self._released:
-            raise RuntimeError(
-                f"{self.name()}: trying to backward through the graph a second time; its saved "
-                "tensors were freed by the first backward. Pass retain_graph=True to the first call."
-            )
+            raise self.second_backward_error()
         saved = tuple(t() if isinstance(t, weakref.ref) else t for t in self._saved)
         for index, (tensor, version) in enumerate(zip(saved, self._saved_versions)):
             if tensor is not None and tensor._version != version:
@@ -103,11 +100,22 @@ class Function:
                 pairs.append((None, 0))
         return tuple(pairs)
 
+    # what a node keeps after backward: the graph's shape (for drawing and next_functions), nothing else
+    _KEPT_AFTER_RELEASE = frozenset({"inputs", "parents", "needs_input_grad", "_forward_stack"})
+
     def release(self) -> None:
-        """Free what backward saved; a later backward through this node raises a clear error."""
+        """Free everything forward kept for backward (saved tensors and any arrays stored on ctx);
+        a later backward through this node raises a clear error."""
+        for name in [n for n in self.__dict__ if n not in self._KEPT_AFTER_RELEASE]:
+            del self.__dict__[name]
         self._saved = None
         self._released = True
-        self.__dict__.pop("result", None)
+
+    def second_backward_error(self) -> RuntimeError:
+        return RuntimeError(
+            f"{self.name()}: trying to backward through the graph a second time; its saved "
+            "tensors were freed by the first backward. Pass retain_graph=True to the first call."
+        )
 
     # ----------------------------------------------------------------------------------------------
 
