@@ -244,3 +244,34 @@ def test_deep_chain_without_recursion_error():
     y.sum().backward()
     assert_close(x.grad, [1.0001**10_000], rtol=1e-9, atol=0)
     del y  # freeing a 10,000-deep graph must not overflow either
+
+
+def test_backward_frees_intermediates_but_keeps_the_graph_drawable():
+    """After backward, last step's loss no longer holds last step's activations (as in torch), yet the
+    graph can still be walked (next_functions) and drawn; a second backward is a clear error."""
+    a = tg.randn(4, 5, requires_grad=True)
+    hidden = (a * 3.0).tanh()
+    hidden_ref = weakref.ref(hidden)
+    loss = (hidden * hidden).sum()
+    del hidden
+    gc.disable()
+    try:
+        loss.backward()
+        assert hidden_ref() is None, "the intermediate tensor outlived backward"
+    finally:
+        gc.enable()
+    assert a.grad is not None
+    assert "Tanh" in tg.to_dot(loss)
+    mul_node = loss.grad_fn.next_functions[0][0]
+    assert mul_node.name() == "Mul" and mul_node.next_functions[0][0].name() == "Tanh"
+    with pytest.raises(RuntimeError, match="second time"):
+        loss.backward()
+
+
+def test_retain_graph_keeps_intermediates_for_a_second_backward():
+    a = tg.randn(3, requires_grad=True, dtype=tg.float64)
+    loss = (a.tanh() * a).sum()
+    loss.backward(retain_graph=True)
+    first = a.grad.numpy().copy()
+    loss.backward()
+    np.testing.assert_allclose(a.grad.numpy(), 2 * first)

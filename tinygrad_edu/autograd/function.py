@@ -93,7 +93,9 @@ class Function:
         """The nodes that produced this op's inputs, as torch's `(node, output_index)` pairs."""
         pairs = []
         for arg in getattr(self, "inputs", ()):
-            if isinstance(arg, _Tensor) and arg.requires_grad:
+            if isinstance(arg, GraphStub):
+                pairs.append((arg._ctx, 0))
+            elif isinstance(arg, _Tensor) and arg.requires_grad:
                 node = arg._ctx if arg._ctx is not None else AccumulateGrad.of(arg)
                 pairs.append((node, 0))
             elif isinstance(arg, _Tensor):
@@ -104,12 +106,18 @@ class Function:
     _KEPT_AFTER_RELEASE = frozenset({"inputs", "parents", "needs_input_grad", "_forward_stack"})
 
     def release(self) -> None:
-        """Free everything forward kept for backward (saved tensors and any arrays stored on ctx);
-        a later backward through this node raises a clear error."""
+        """Free everything forward kept for backward (saved tensors and any arrays stored on ctx),
+        and let go of the intermediate tensors this node read: the graph keeps its shape (a
+        `GraphStub` per intermediate, for drawing and `next_functions`) but not their data, so a
+        training loop holding last step's loss does not hold last step's activations, as in torch.
+        A later backward through this node raises a clear error."""
         for name in [n for n in self.__dict__ if n not in self._KEPT_AFTER_RELEASE]:
             del self.__dict__[name]
         self._saved = None
         self._released = True
+        if "inputs" in self.__dict__:
+            self.inputs = tuple([_stub_if_intermediate(a) for a in self.inputs])
+            self.parents = tuple([_stub_if_intermediate(a) for a in self.parents])
 
     def second_backward_error(self) -> RuntimeError:
         return RuntimeError(
@@ -165,6 +173,36 @@ class Function:
             if anomaly.STATE.enabled:
                 ctx._forward_stack = anomaly.user_stack()
         return result
+
+
+class GraphStub:
+    """What a freed graph keeps of an intermediate tensor: its place in the graph (the node that made
+    it), its shape and dtype, not its data. It follows the graph-node protocol of `graph.py` and
+    `viz.py`, so a graph can still be walked and drawn after backward."""
+
+    __slots__ = ("_ctx", "shape", "dtype", "requires_grad", "_had_grad")
+
+    def __init__(self, tensor: Tensor) -> None:
+        self._ctx = tensor._ctx
+        self.shape = tensor.shape
+        self.dtype = tensor.dtype
+        self.requires_grad = True
+        self._had_grad = tensor.grad is not None
+
+    @property
+    def _parents(self) -> tuple:
+        return self._ctx.parents
+
+    @property
+    def _op_name(self) -> str:
+        return self._ctx.name()
+
+    def _describe(self) -> str:
+        return f"{tuple(self.shape)} {self.dtype}" + (" | grad" if self._had_grad else "")
+
+
+def _stub_if_intermediate(arg: Any) -> Any:
+    return GraphStub(arg) if isinstance(arg, _Tensor) and arg._ctx is not None else arg
 
 
 class AccumulateGrad:
