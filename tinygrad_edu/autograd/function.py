@@ -115,9 +115,12 @@ class Function:
             del self.__dict__[name]
         self._saved = None
         self._released = True
-        if "inputs" in self.__dict__:
-            self.inputs = tuple([_stub_if_intermediate(a) for a in self.inputs])
-            self.parents = tuple([_stub_if_intermediate(a) for a in self.parents])
+        inputs = self.__dict__.get("inputs")
+        if inputs:
+            self.inputs = inputs = tuple(
+                [GraphStub(a) if type(a) is _Tensor and a._ctx is not None else a for a in inputs]
+            )
+            self.parents = tuple([a for a, needed in zip(inputs, self.needs_input_grad) if needed])
 
     def second_backward_error(self) -> RuntimeError:
         return RuntimeError(
@@ -199,10 +202,6 @@ class GraphStub:
 
     def _describe(self) -> str:
         return f"{tuple(self.shape)} {self.dtype}" + (" | grad" if self._had_grad else "")
-
-
-def _stub_if_intermediate(arg: Any) -> Any:
-    return GraphStub(arg) if isinstance(arg, _Tensor) and arg._ctx is not None else arg
 
 
 class AccumulateGrad:
