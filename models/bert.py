@@ -219,22 +219,25 @@ def _embedding_without_pad_grad(ids: np.ndarray, weight: tg.Tensor, padding_idx:
     return tg.where(tg.Tensor._wrap(is_pad[..., None]), rows.detach(), rows)
 
 
-class BertSelfOutput(nn.Module):
-    """Project the attention's context, then dropout, add the residual and LayerNorm (post-LN)."""
+class BertProjectAddNorm(nn.Module):
+    """The end of both sublayers of a post-LN layer: project (dense), dropout, add the residual, then
+    LayerNorm. Hugging Face has it twice under two names, `BertSelfOutput` after the attention
+    (in_features = hidden) and `BertOutput` after the FFN (in_features = intermediate)."""
 
-    def __init__(self, config: BertConfig) -> None:
+    def __init__(self, config: BertConfig, in_features: int) -> None:
         super().__init__()
-        self.dense = nn.Linear(config.hidden_size, config.hidden_size)
+        self.dense = nn.Linear(in_features, config.hidden_size)
         self.LayerNorm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
         self.dropout = nn.Dropout(config.hidden_dropout_prob)
 
-    def forward(self, context: tg.Tensor, residual: tg.Tensor, prefix: str) -> tg.Tensor:
-        projected = self.dense(context)
-        _record(prefix + "dense", projected)
+    def forward(self, x: tg.Tensor, residual: tg.Tensor, names: tuple[str, str, str]) -> tg.Tensor:
+        """`names`: what capture_intermediates calls the projection, the sum and the LayerNorm output."""
+        projected = self.dense(x)
+        _record(names[0], projected)
         summed = self.dropout(projected) + residual
-        _record(prefix + "layer_norm_input", summed)
+        _record(names[1], summed)
         output = self.LayerNorm(summed)
-        _record(prefix + "layer_norm_output", output)
+        _record(names[2], output)
         return output
 
 
@@ -247,14 +250,15 @@ class BertAttention(nn.Module):
             dropout=config.attention_probs_dropout_prob,
             causal=False,
         )
-        self.output = BertSelfOutput(config)
+        self.output = BertProjectAddNorm(config, config.hidden_size)
 
     def forward(self, hidden: tg.Tensor, attention_mask, head_mask, prefix: str):
         attention = self.self(hidden, attention_mask, head_mask)
         _record(prefix + "scores", attention.scores)
         _record(prefix + "probs", attention.probs)
         _record(prefix + "context", attention.context)
-        return self.output(attention.context, hidden, prefix), attention.probs
+        names = (prefix + "dense", prefix + "layer_norm_input", prefix + "layer_norm_output")
+        return self.output(attention.context, hidden, names), attention.probs
 
 
 class BertIntermediate(nn.Module):
@@ -273,25 +277,6 @@ class BertIntermediate(nn.Module):
         return activated
 
 
-class BertOutput(nn.Module):
-    """The second half of the feed-forward network, then dropout, residual and LayerNorm."""
-
-    def __init__(self, config: BertConfig) -> None:
-        super().__init__()
-        self.dense = nn.Linear(config.intermediate_size, config.hidden_size)
-        self.LayerNorm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
-        self.dropout = nn.Dropout(config.hidden_dropout_prob)
-
-    def forward(self, intermediate: tg.Tensor, residual: tg.Tensor, prefix: str) -> tg.Tensor:
-        projected = self.dense(intermediate)
-        _record(prefix + "ffn.output", projected)
-        summed = self.dropout(projected) + residual
-        _record(prefix + "output.layer_norm_input", summed)
-        output = self.LayerNorm(summed)
-        _record(prefix + "output.layer_norm_output", output)
-        return output
-
-
 class BertLayer(nn.Module):
     """One post-LN encoder layer: attention block, then feed-forward block."""
 
@@ -300,13 +285,18 @@ class BertLayer(nn.Module):
         self.index = index
         self.attention = BertAttention(config)
         self.intermediate = BertIntermediate(config)
-        self.output = BertOutput(config)
+        self.output = BertProjectAddNorm(config, config.intermediate_size)
 
     def forward(self, hidden: tg.Tensor, attention_mask=None, head_mask=None):
         prefix = f"layer.{self.index}."
         _record(prefix + "input", hidden)
         attended, probs = self.attention(hidden, attention_mask, head_mask, prefix + "attention.")
-        output = self.output(self.intermediate(attended, prefix + "ffn."), attended, prefix)
+        names = (
+            prefix + "ffn.output",
+            prefix + "output.layer_norm_input",
+            prefix + "output.layer_norm_output",
+        )
+        output = self.output(self.intermediate(attended, prefix + "ffn."), attended, names)
         _record(prefix + "output", output)
         return output, probs
 
