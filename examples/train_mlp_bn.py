@@ -5,7 +5,8 @@
     python examples/train_mlp_bn.py --no-batchnorm --out runs/mlp_nobn   # the same net without BatchNorm
     python examples/train_mlp_bn.py --steps 2000                   # a quick look
 
-Minibatch SGD (batch 32, lr 0.1, dropped 10x at step 150k). At evaluation BatchNorm uses its running
+Minibatch SGD (batch 32, lr 0.5, dropped 10x at step 150k: BatchNorm lets the net take a step size
+that the same net without it cannot). At evaluation BatchNorm uses its running
 statistics. Prints train/val loss at intervals; at the end train/val/test loss, a checkpoint, a loss plot,
 20 sampled names and one JSON line. See examples/diagnose_mlp_bn.py for what BatchNorm does inside.
 """
@@ -21,7 +22,7 @@ from tinygrad_edu import training
 
 def main(argv=None):
     parser = training.make_parser(
-        __doc__, steps=200_000, batch_size=32, lr=0.1, out="runs/mlp_bn", eval_interval=10_000
+        __doc__, steps=200_000, batch_size=32, lr=0.5, out="runs/mlp_bn", eval_interval=10_000
     )
     common.add_lr_decay_args(parser, decay_step=150_000)
     model_args = parser.add_argument_group("model")
