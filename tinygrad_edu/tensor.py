@@ -474,12 +474,14 @@ class Tensor:
             return self.maximum(dim) if largest else self.minimum(dim)
         if self.data.size == 0:
             raise ValueError(f"{op}: the tensor is empty")
-        if dim is None:
-            return R.MaxAlongDim.apply(self.reshape(-1), 0, False, largest)
-        dim = self._dim(dim, op)
-        values = R.MaxAlongDim.apply(self, dim, keepdim, largest)
         pick = np.argmax if largest else np.argmin
-        return MaxResult(values, Tensor._wrap(pick(self.data, axis=dim, keepdims=keepdim)))
+        if dim is None:
+            flat = self.reshape(-1)
+            return R.MaxAlongDim.apply(flat, 0, False, pick(flat.data, axis=0, keepdims=True))
+        dim = self._dim(dim, op)
+        indices = pick(self.data, axis=dim, keepdims=True)
+        values = R.MaxAlongDim.apply(self, dim, keepdim, indices)
+        return MaxResult(values, Tensor._wrap(indices if keepdim else np.squeeze(indices, axis=dim)))
 
     def max(self, dim=None, keepdim: bool = False):
         """The largest element, or with `dim` a (values, indices) pair as torch returns."""

@@ -40,15 +40,13 @@ class Sum(Function):
 
 
 class MaxAlongDim(Function):
-    """max (or min) along one dimension; the gradient goes to the element that was chosen."""
+    """max (or min) along one dimension: the values at `indices` (argmax or argmin, computed once by
+    the caller, which also returns them); the gradient goes to the element that was chosen."""
 
     @staticmethod
-    def forward(ctx, x, dim, keepdim, largest=True):
-        pick = np.argmax if largest else np.argmin
-        indices = pick(x.data, axis=dim, keepdims=True)
-        ctx.shape, ctx.dim, ctx.indices = x.shape, dim, indices
+    def forward(ctx, x, dim, keepdim, indices):
+        ctx.shape, ctx.dim, ctx.indices = x.shape, dim, indices  # indices: keepdims=True layout
         values = np.take_along_axis(x.data, indices, axis=dim)
-        ctx.indices_out = indices if keepdim else np.squeeze(indices, axis=dim)
         return values if keepdim else np.squeeze(values, axis=dim)
 
     @staticmethod
