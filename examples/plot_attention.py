@@ -41,7 +41,7 @@ def attention_for_text(checkpoint_path: str, text: str):
     block_size = model.config.block_size
     if len(ids) > block_size:
         raise ValueError(f"--text has {len(ids)} characters; this model reads at most {block_size}")
-    with tg.no_grad():
+    with tg.no_grad(), model.capture_attention():
         model(tg.tensor([ids], dtype=tg.int64))
     return [probs[0] for probs in model.attention_maps()], list(text)
 

@@ -34,7 +34,6 @@ import numpy as np
 
 import tinygrad_edu as tg
 from tinygrad_edu import training
-from tinygrad_edu.creation import default_generator
 from tinygrad_edu.data import (
     IGNORE_INDEX,
     MLMCollator,
@@ -45,6 +44,7 @@ from tinygrad_edu.data import (
     unigram_log_probs,
 )
 from tinygrad_edu.nn import functional as F
+from tinygrad_edu.tensor import default_generator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bert_common import baseline_metrics, heldout_batches, mlm_metrics, tokenize_speeches  # noqa: E402

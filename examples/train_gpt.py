@@ -31,11 +31,12 @@ if str(REPO_ROOT) not in sys.path:  # run as `python examples/train_gpt.py` with
 
 import tinygrad_edu as tg  # noqa: E402
 from models.gpt import GPT, IGNORE_INDEX, GPTConfig  # noqa: E402
-from tinygrad_edu import creation, training  # noqa: E402
+from tinygrad_edu import training  # noqa: E402
 from tinygrad_edu.data import CharTokenizer, load_words, split_words  # noqa: E402
 from tinygrad_edu.data.corpus import load_corpus, split_corpus  # noqa: E402
 from tinygrad_edu.nn import functional as F  # noqa: E402
 from tinygrad_edu.nn.utils import clip_grad_norm_  # noqa: E402
+from tinygrad_edu.tensor import default_generator  # noqa: E402
 
 STREAM_BLOCK_SIZE = 64  # --char-stream's default context
 
@@ -276,7 +277,7 @@ def main(argv=None):
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         rng.bit_generator.state = state["batch_rng"]
-        creation.default_generator.rng.bit_generator.state = state["dropout_rng"]
+        default_generator.rng.bit_generator.state = state["dropout_rng"]
         for name, (steps, values) in state["curve"].items():
             for step, value in zip(steps, values):
                 curve.add(name, step, value)
@@ -296,7 +297,7 @@ def main(argv=None):
             "optimizer": optimizer.state_dict(),
             "scheduler": scheduler.state_dict(),
             "batch_rng": rng.bit_generator.state,
-            "dropout_rng": creation.default_generator.rng.bit_generator.state,
+            "dropout_rng": default_generator.rng.bit_generator.state,
             "curve": curve.series(),
         }
 

@@ -3,7 +3,7 @@ lets `examples/sample.py` and `examples/evaluate.py` rebuild any of them from a 
 
 A checkpoint (see `tinygrad_edu.training.save_checkpoint`) stores `model_type` and the config as a
 dict; `build_model(model_type, config_dict)` looks the name up in `MODELS` and returns
-`ModelClass(ConfigClass(**config_dict))`. A new model registers itself with one line below.
+`ModelClass(ConfigClass(**config_dict))`. A new model gets one line in `MODELS` below.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from models.gpt import GPT, GPTConfig
 from models.mlp import MLP, MLPConfig
 from models.mlp_bn import MLPBN, MLPBNConfig
 
-# model_type -> (ConfigClass, ModelClass); the GPT and BERT files add theirs here
+# model_type -> (ConfigClass, ModelClass): every model a checkpoint can name is listed here
 MODELS: dict[str, tuple[type, type]] = {
     "bigram_counts": (BigramConfig, BigramCounts),
     "bigram": (BigramConfig, BigramNN),
@@ -26,7 +26,7 @@ MODELS: dict[str, tuple[type, type]] = {
 
 
 def register(name: str, config_class: type, model_class: type) -> None:
-    """Make `name` loadable from checkpoints (call it in the model's file or here)."""
+    """Make `name` loadable from checkpoints (for a model defined outside this package)."""
     MODELS[name] = (config_class, model_class)
 
 

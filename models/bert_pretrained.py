@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.bert import BertConfig
+from models.bert_config import BertConfig
 from tinygrad_edu.files import atomic_path
 
 CONFIG_NAME = "config.json"

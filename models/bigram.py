@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+import models.sampling as sampling
 import tinygrad_edu as tg
-from models import sampling
 from tinygrad_edu import nn
 from tinygrad_edu.nn import functional as F
 

@@ -18,12 +18,14 @@ depth at the start of training.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
 import tinygrad_edu as tg
+from models.sampling import generate, sample_words
 from tinygrad_edu import nn
 from tinygrad_edu.nn import functional as F
 from tinygrad_edu.nn.attention import SelfAttention
@@ -80,11 +82,15 @@ class Block(nn.Module):
         self.attn_dropout = nn.Dropout(config.dropout)
         self.ln_2 = nn.LayerNorm(config.n_embd, bias=config.bias)
         self.mlp = MLP(config)
-        self.attention_probs: np.ndarray | None = None  # (B, H, T, T) from the last forward pass
+        # (B, H, T, T) from the last forward pass run with keep_attention_probs on (see
+        # GPT.capture_attention); off by default, so that training holds no such array per layer
+        self.keep_attention_probs = False
+        self.attention_probs: np.ndarray | None = None
 
     def forward(self, x: tg.Tensor) -> tg.Tensor:
         attention = self.attn(self.ln_1(x))  # AttentionOutput(context (B, T, C), probs, scores)
-        self.attention_probs = attention.probs.data  # a reference, not a copy: kept for plotting
+        if self.keep_attention_probs:
+            self.attention_probs = attention.probs.data  # a reference, not a copy: kept for plotting
         x = x + self.attn_dropout(self.attn_proj(attention.context))
         return x + self.mlp(self.ln_2(x))
 
@@ -152,11 +158,31 @@ class GPT(nn.Module):
         )
         return logits, loss
 
+    @contextlib.contextmanager
+    def capture_attention(self):
+        """Inside the block, every forward pass keeps each layer's attention probabilities for
+        `attention_maps()`; outside it nothing is kept.
+
+            with model.capture_attention():
+                model(idx)
+            maps = model.attention_maps()
+        """
+        for block in self.blocks:
+            block.keep_attention_probs = True
+        try:
+            yield self
+        finally:
+            for block in self.blocks:
+                block.keep_attention_probs = False
+
     def attention_maps(self) -> list[np.ndarray]:
-        """The attention probabilities of the last forward pass, one (B, H, T, T) array per layer:
-        entry [b, h, i, j] is how much position i attended to position j in head h."""
+        """The attention probabilities of the last forward pass run inside `capture_attention()`, one
+        (B, H, T, T) array per layer: entry [b, h, i, j] is how much position i attended to position j
+        in head h."""
         if any(block.attention_probs is None for block in self.blocks):
-            raise RuntimeError("GPT.attention_maps: run the model on some input first")
+            raise RuntimeError(
+                "GPT.attention_maps: run the model on some input inside `with model.capture_attention():` first"
+            )
         return [block.attention_probs for block in self.blocks]
 
     @tg.no_grad()
@@ -173,15 +199,11 @@ class GPT(nn.Module):
         The model reads at most the last block_size ids. The next-token logits are divided by
         `temperature` (below 1: safer, above 1: wilder), optionally cut to the `top_k` largest, and
         sampled with `generator`, so a seeded generator gives the same text every time."""
-        from models.sampling import generate
-
         # the shared sampling loop, without left padding: GPT reads shorter contexts as they are, so
         # the first token keeps position 0
         return generate(self, idx, max_new_tokens, temperature, top_k, generator, pad_context=False)
 
     def sample(self, num_samples: int = 20, temperature: float = 1.0, generator=None, max_length: int = 50):
         """`num_samples` words as lists of ids (without "." boundaries), for models trained on names."""
-        from models.sampling import sample_words
-
         max_length = min(max_length, self.config.block_size - 1)  # "." + word must fit the context
         return sample_words(self, num_samples, temperature, generator, max_length)

@@ -9,7 +9,7 @@ import pytest
 import tinygrad_edu as tg
 from tinygrad_edu.gradcheck import gradcheck, gradgradcheck
 from tinygrad_edu.nn import functional as F
-from tinygrad_edu.ops.activation import CrossEntropyRows
+from tinygrad_edu.ops.loss import CrossEntropyRows
 
 
 def _logits_and_targets(rows=5, classes=7, seed=0, dtype=np.float64):

@@ -89,7 +89,11 @@ def test_attention_maps_are_causal_distributions():
     model = small_model()
     with pytest.raises(RuntimeError, match="run the model"):
         model.attention_maps()
-    model(tg.Tensor(random_ids((2, 5))))
+    model(tg.Tensor(random_ids((2, 5))))  # outside capture_attention nothing is kept
+    with pytest.raises(RuntimeError, match="run the model"):
+        model.attention_maps()
+    with model.capture_attention():
+        model(tg.Tensor(random_ids((2, 5))))
     maps = model.attention_maps()
     assert len(maps) == SMALL.n_layer
     for probs in maps:

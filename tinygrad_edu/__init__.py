@@ -5,7 +5,7 @@ the tensor factories, `tg.no_grad`, `tg.manual_seed` and the gradient checks.
 """
 
 # isort: skip_file
-# (order matters once: the factory function `tensor` must be bound after the module tinygrad_edu.tensor)
+# (order matters once: the factory function `tensor` must be bound after the package tinygrad_edu.tensor)
 
 # --- the scalar engine (scalar.py), graph drawing (viz.py), gradient checks (gradcheck.py) ---
 from tinygrad_edu.gradcheck import GradcheckError, gradcheck
@@ -13,11 +13,18 @@ from tinygrad_edu.gradcheck import gradgradcheck
 from tinygrad_edu.scalar import Value
 from tinygrad_edu.viz import draw_dot, to_dot
 
-# --- the tensor core (tensor.py, creation.py, autograd/) ---
-from tinygrad_edu.tensor import Tensor, bool_, float16, float32, float64, int32, int64, where
+# --- the tensor core (autograd/, ops/, tensor/) ---
 from tinygrad_edu import autograd
 from tinygrad_edu.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from tinygrad_edu.creation import (
+from tinygrad_edu.tensor import (
+    Tensor,
+    bool_,
+    float16,
+    float32,
+    float64,
+    int32,
+    int64,
+    where,
     Generator,
     arange,
     cat,

@@ -203,7 +203,7 @@ print(", ".join(tokenizer.decode(ids) for ids in samples))
 
 # %%
 name = ".isabella"
-with tg.no_grad():
+with tg.no_grad(), model.capture_attention():
     model(tg.tensor([tokenizer.encode(name)], dtype=tg.int64))
 maps = [probs[0] for probs in model.attention_maps()]  # per layer (H, T, T)
 backend = plt.get_backend()  # plot() switches matplotlib to its file-only backend: switch back after
@@ -236,7 +236,7 @@ check_equal("exercise 1", answer_ex1, count_parameters(Block(config)),
 answer_ex2 = None
 
 # %%
-with tg.no_grad():
+with tg.no_grad(), model.capture_attention():
     model(tg.Tensor(inputs[:8]))
 check_equal("exercise 2", None if answer_ex2 is None else tuple(answer_ex2), model.attention_maps()[0].shape,
             hint="Batch, heads, then one row per query position and one column per key position.")

@@ -4,77 +4,87 @@ An op is a subclass with two static methods, side by side:
 
     class Exp(Function):
         @staticmethod
-        def forward(ctx, x):                      # x: a Tensor
+        def forward(ctx, x):                      # x: a tensor; compute on its array x.data
             result = np.exp(x.data)
-            ctx.result = result                   # anything backward needs
-            return result                         # a numpy array or a Tensor
+            ctx.save_for_backward(result)         # tensors (or the output array) backward needs
+            return result                         # a numpy array
         @staticmethod
-        def backward(ctx, grad_output):           # grad_output: d loss / d result, a Tensor
-            return grad_output * Tensor(ctx.result)  # d loss / d x, one per forward input
+        def backward(ctx, grad_output):           # grad_output: d loss / d result, a tensor
+            (result,) = ctx.saved_tensors         # the output array came back as the output tensor
+            return grad_output * result           # d loss / d x, one per forward input
 
-`Exp.apply(x)` runs forward with graph recording off and, when an input requires grad, links the
-result to the `ctx` (the Function instance) so that `backward()` can find it. The instance is the
-graph node: `tensor.grad_fn` returns it. Backward formulas are written with Tensor operations, so
-they are themselves differentiable: `backward(create_graph=True)` records them and second
-derivatives come for free.
+`Exp.apply(x)` runs forward with graph recording off, wraps the array in a tensor and, when an input
+requires grad, makes the `ctx` (the Function instance) the result's graph node: `tensor.grad_fn`. A
+node points at its parents' nodes (`parents`; torch's `next_functions`), a leaf's node being its
+`AccumulateGrad`. Backward formulas are written with tensor operations, so they are themselves
+differentiable: `backward(create_graph=True)` records them and second derivatives come for free.
 """
 
 from __future__ import annotations
 
 import weakref
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from tinygrad_edu.autograd import anomaly
+import tinygrad_edu.autograd.anomaly as anomaly
 from tinygrad_edu.autograd.grad_mode import GRAD_STATE
+from tinygrad_edu.autograd.tensor_base import TensorBase
 
-if TYPE_CHECKING:
-    from tinygrad_edu.tensor import Tensor
-
-_Tensor: Any = None  # set by tinygrad_edu.tensor once the class exists (avoids a circular import)
-_NO_GRAD_NEEDED = tuple((False,) * n for n in range(8))  # needs_input_grad under no_grad, made once
+_NO_GRAD_NEEDED = tuple((False,) * n for n in range(8))  # needs_input_grad of unrecorded ops, made once
 
 
 class Function:
     """Base class of differentiable operations. Subclass it and define `forward` and `backward`.
 
     Inside `forward(ctx, *args)` use `ctx.save_for_backward(*tensors)` for tensors backward needs (they
-    are checked for in-place changes) or plain attributes for anything else. `backward(ctx, *grads)`
-    returns one gradient per positional argument of forward (`None` for non-tensors or inputs that need
-    no gradient). `ctx.needs_input_grad[i]` says whether input i wants one.
+    are checked for in-place changes; the array forward returns may be saved too and comes back as the
+    output tensor) or plain attributes for anything else. `backward(ctx, *grads)` returns one gradient
+    per positional argument of forward (`None` for non-tensors or inputs that need no gradient).
+    `ctx.needs_input_grad[i]` says whether input i wants one.
     """
 
-    # set by apply(); class-level defaults keep a Function usable as a plain object too
-    parents: tuple = ()
-    needs_input_grad: tuple = ()
-    _saved: tuple | None = ()
+    # The graph's shape lives in slots and survives `release()`; everything an op keeps on ctx lives in
+    # the instance dict and is dropped by it.
+    __slots__ = (
+        "parents",
+        "_tensor_inputs",
+        "needs_input_grad",
+        "_output_shape",
+        "_output_dtype",
+        "__dict__",
+        "__weakref__",
+    )
+
+    _saved: tuple = ()
     _saved_versions: tuple = ()
     _released = False
     _forward_stack = None
+    _backward_hooks = None  # hooks registered on the output tensor (a non-leaf's live on its node)
+    _retained = None  # weak reference to the output tensor when it called retain_grad()
 
     @staticmethod
     def forward(ctx: Function, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError("subclasses of Function must implement forward(ctx, *args)")
 
     @staticmethod
-    def backward(ctx: Function, *grad_outputs: Tensor) -> Any:
+    def backward(ctx: Function, *grad_outputs: Any) -> Any:
         raise NotImplementedError("subclasses of Function must implement backward(ctx, *grad_outputs)")
 
     # ----------------------------------------------------------------------------------------------
     # the ctx interface used inside forward and backward
 
-    def save_for_backward(self, *tensors: Tensor | None) -> None:
+    def save_for_backward(self, *tensors: Any) -> None:
         self._saved = tensors
-        self._saved_versions = tuple([None if t is None else t._version for t in tensors])
+        self._saved_versions = tuple([getattr(t, "_version", None) for t in tensors])
 
     @property
     def saved_tensors(self) -> tuple:
         if self._released:
             raise self.second_backward_error()
-        saved = tuple(t() if isinstance(t, weakref.ref) else t for t in self._saved)
+        saved = tuple([t.unpack(self) if type(t) is _SavedOutput else t for t in self._saved])
         for index, (tensor, version) in enumerate(zip(saved, self._saved_versions)):
-            if tensor is not None and tensor._version != version:
+            if version is not None and tensor._version != version:
                 raise RuntimeError(
                     f"{self.name()}: saved tensor {index} (shape {tuple(tensor.shape)}) was modified in "
                     f"place after it was used (version {version} -> {tensor._version}); backward "
@@ -90,37 +100,16 @@ class Function:
 
     @property
     def next_functions(self) -> tuple:
-        """The nodes that produced this op's inputs, as torch's `(node, output_index)` pairs."""
-        pairs = []
-        for arg in getattr(self, "inputs", ()):
-            if isinstance(arg, GraphStub):
-                pairs.append((arg._ctx, 0))
-            elif isinstance(arg, _Tensor) and arg.requires_grad:
-                node = arg._ctx if arg._ctx is not None else AccumulateGrad.of(arg)
-                pairs.append((node, 0))
-            elif isinstance(arg, _Tensor):
-                pairs.append((None, 0))
-        return tuple(pairs)
-
-    # what a node keeps after backward: the graph's shape (for drawing and next_functions), nothing else
-    _KEPT_AFTER_RELEASE = frozenset({"inputs", "parents", "needs_input_grad", "_forward_stack"})
+        """The nodes that produced this op's tensor inputs, as torch's `(node, output_index)` pairs
+        (None for an input that needs no gradient)."""
+        return tuple([(node, 0) for node in self._tensor_inputs])
 
     def release(self) -> None:
-        """Free everything forward kept for backward (saved tensors and any arrays stored on ctx),
-        and let go of the intermediate tensors this node read: the graph keeps its shape (a
-        `GraphStub` per intermediate, for drawing and `next_functions`) but not their data, so a
-        training loop holding last step's loss does not hold last step's activations, as in torch.
-        A later backward through this node raises a clear error."""
-        for name in [n for n in self.__dict__ if n not in self._KEPT_AFTER_RELEASE]:
-            del self.__dict__[name]
-        self._saved = None
+        """Free everything forward kept for backward (saved tensors and any arrays stored on ctx).
+        The graph keeps its shape (parents, input and output shapes) for drawing and walking, as
+        in torch; a later backward through this node raises a clear error."""
+        self.__dict__.clear()
         self._released = True
-        inputs = self.__dict__.get("inputs")
-        if inputs:
-            self.inputs = inputs = tuple(
-                [GraphStub(a) if type(a) is _Tensor and a._ctx is not None else a for a in inputs]
-            )
-            self.parents = tuple([a for a, needed in zip(inputs, self.needs_input_grad) if needed])
 
     def second_backward_error(self) -> RuntimeError:
         return RuntimeError(
@@ -128,104 +117,118 @@ class Function:
             "tensors were freed by the first backward. Pass retain_graph=True to the first call."
         )
 
+    # the graph-node protocol of graph.py and viz.py: a node is drawn as the tensor it produced
+    @property
+    def _parents(self) -> tuple:
+        return self.parents
+
+    @property
+    def _op_name(self) -> str:
+        return self.name()
+
+    def _describe(self) -> str:
+        return f"{tuple(self._output_shape)} {self._output_dtype}"
+
     # ----------------------------------------------------------------------------------------------
 
     @classmethod
-    def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
-        """Run forward on `args` and, if any input requires grad, record the result's graph node."""
+    def apply(cls, *args: Any, **kwargs: Any) -> Any:
+        """Run forward on `args`, wrap the result in a tensor and, if any input requires grad, make
+        this op's node the result's `grad_fn`."""
         ctx = cls()
+        like = None  # the first tensor input: the result is made by its class (`_wrap`)
+        nodes = None  # the parents' nodes, one per tensor input (None: needs no gradient)
         grad_enabled = GRAD_STATE.enabled
-        record = False
         if grad_enabled:
-            needs = tuple([isinstance(a, _Tensor) and a.requires_grad for a in args])
-            record = True in needs
+            needs = []
+            tensor_inputs = []
+            for arg in args:
+                if isinstance(arg, TensorBase):
+                    if like is None:
+                        like = arg
+                    if arg.requires_grad:
+                        node = arg._ctx
+                        tensor_inputs.append(node if node is not None else arg._grad_accumulator())
+                        needs.append(True)
+                        nodes = tensor_inputs
+                        continue
+                    tensor_inputs.append(None)
+                needs.append(False)
+            ctx.needs_input_grad = tuple(needs)
         else:
-            needs = _NO_GRAD_NEEDED[len(args)] if len(args) < 8 else (False,) * len(args)
-        ctx.needs_input_grad = needs  # set before forward, which may use it to decide what to save
+            for arg in args:
+                if isinstance(arg, TensorBase):
+                    like = arg
+                    break
+            count = len(args)
+            ctx.needs_input_grad = _NO_GRAD_NEEDED[count] if count < 8 else (False,) * count
         GRAD_STATE.enabled = False  # forward's own tensor ops are not recorded
         try:
             result = cls.forward(ctx, *args, **kwargs)
         finally:
             GRAD_STATE.enabled = grad_enabled
+        if like is None:
+            raise TypeError(f"{cls.__name__}.apply: expected at least one tensor among the arguments")
+        returned = result
         if type(result) is np.ndarray:  # the usual case, tested first
-            result = _Tensor._wrap(result)
-        elif isinstance(result, _Tensor):
+            array = result
+            result = like._wrap(array)
+        elif isinstance(result, TensorBase):
+            array = result.data
             if result._ctx is not None or result.requires_grad:
                 # forward returned an input (or another graph tensor) as is: a new tensor on the same
                 # data, so that linking it to this node does not rewrite the input's own history
-                result = _Tensor._wrap(result.data)
-        elif isinstance(result, (tuple, list)):
+                result = like._wrap(array)
+        elif isinstance(result, tuple | list):
             raise TypeError(
                 f"{cls.__name__}.forward returned a {type(result).__name__}; a Function here has one "
                 "output (a Tensor or numpy array): split it into one Function per output"
             )
         else:
-            result = _Tensor._wrap(result)  # a number or numpy scalar
+            array = np.asarray(result)  # a number or numpy scalar
+            result = like._wrap(array)
         if anomaly.STATE.enabled:
             anomaly.check_forward(ctx, result)
-        if record:
-            ctx.inputs = args
-            ctx.parents = tuple([a for a, n in zip(args, needs) if n])
+        saved = ctx._saved
+        if saved:
+            # the output saved by forward comes back as the output tensor (see _SavedOutput)
+            for index, item in enumerate(saved):
+                if item is returned or item is result:
+                    saved = list(saved)
+                    saved[index] = _SavedOutput(result)
+                    versions = list(ctx._saved_versions)
+                    versions[index] = result._version
+                    ctx._saved, ctx._saved_versions = tuple(saved), tuple(versions)
+        if nodes is not None:
+            ctx._tensor_inputs = nodes
+            ctx.parents = tuple([node for node in nodes if node is not None])
+            ctx._output_shape = array.shape
+            ctx._output_dtype = array.dtype
             result._ctx = ctx
             result.requires_grad = True
-            # A saved output would make a cycle (output -> ctx -> output): keep it as a weak reference.
-            for saved in ctx._saved:
-                if saved is result:
-                    ctx._saved = tuple([weakref.ref(t) if t is result else t for t in ctx._saved])
-                    break
             if anomaly.STATE.enabled:
                 ctx._forward_stack = anomaly.user_stack()
         return result
 
 
-class GraphStub:
-    """What a freed graph keeps of an intermediate tensor: its place in the graph (the node that made
-    it), its shape and dtype, not its data. It follows the graph-node protocol of `graph.py` and
-    `viz.py`, so a graph can still be walked and drawn after backward."""
+class _SavedOutput:
+    """An op's saved output, as torch saves one: its array, and the tensor itself only weakly (a
+    strong reference would make a cycle, output -> node -> output). Unpacked, it is that tensor while
+    it lives, else a new tensor on the same array whose node is again this one, so that a backward
+    written with it stays differentiable."""
 
-    __slots__ = ("_ctx", "shape", "dtype", "requires_grad", "_had_grad")
+    __slots__ = ("array", "tensor", "make")
 
-    def __init__(self, tensor: Tensor) -> None:
-        self._ctx = tensor._ctx
-        self.shape = tensor.shape
-        self.dtype = tensor.dtype
-        self.requires_grad = True
-        self._had_grad = tensor.grad is not None
+    def __init__(self, tensor: TensorBase) -> None:
+        self.array = tensor.data
+        self.tensor = weakref.ref(tensor)
+        self.make = tensor._wrap
 
-    @property
-    def _parents(self) -> tuple:
-        return self._ctx.parents
-
-    @property
-    def _op_name(self) -> str:
-        return self._ctx.name()
-
-    def _describe(self) -> str:
-        return f"{tuple(self.shape)} {self.dtype}" + (" | grad" if self._had_grad else "")
-
-
-class AccumulateGrad:
-    """The graph node of a leaf tensor that requires grad: backward adds into `variable.grad`."""
-
-    next_functions: tuple = ()
-
-    def __init__(self, variable: Tensor) -> None:
-        self.variable = variable
-
-    @staticmethod
-    def of(variable: Tensor) -> AccumulateGrad:
-        """The leaf's node, the same object while anyone holds it (as torch caches it, weakly)."""
-        node = _ACCUMULATORS.get(id(variable))
-        if node is None or node.variable is not variable:
-            node = AccumulateGrad(variable)
-            _ACCUMULATORS[id(variable)] = node
-        return node
-
-    def name(self) -> str:
-        return "AccumulateGrad"
-
-    def __repr__(self) -> str:
-        return "<AccumulateGrad>"
-
-
-_ACCUMULATORS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()  # id(leaf) -> its node
+    def unpack(self, node: Function) -> TensorBase:
+        tensor = self.tensor()
+        if tensor is None:
+            tensor = self.make(self.array)
+            if getattr(node, "parents", None) is not None:
+                tensor._ctx = node
+                tensor.requires_grad = True
+        return tensor

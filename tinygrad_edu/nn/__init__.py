@@ -21,7 +21,8 @@ from tinygrad_edu.nn.layers import (
     Softmax,
     Tanh,
 )
-from tinygrad_edu.nn.module import Module, Parameter
+from tinygrad_edu.nn.module import Module
+from tinygrad_edu.nn.parameter import Parameter
 from tinygrad_edu.nn.attention import SelfAttention, scaled_dot_product_attention  # noqa: I001 (needs Module first)
 
 __all__ = [

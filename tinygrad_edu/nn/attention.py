@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tinygrad_edu.nn import functional as F
+import tinygrad_edu.nn.functional as F
 from tinygrad_edu.nn.layers import Linear
 from tinygrad_edu.nn.module import Module
 from tinygrad_edu.tensor import Tensor

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinygrad_edu.creation import _generator
-from tinygrad_edu.ops import activation as A
-from tinygrad_edu.ops import linalg as L
-from tinygrad_edu.ops import normalization as N
-from tinygrad_edu.tensor import Tensor, int64
+from tinygrad_edu.ops import linalg, loss, normalization
+from tinygrad_edu.tensor.random import _generator
+from tinygrad_edu.tensor.tensor import Tensor, int64
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -61,7 +59,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear: input has {input.shape[-1]} features (shape {tuple(input.shape)}) but the weight "
             f"expects {weight.shape[-1]} (weight shape {tuple(weight.shape)})"
         )
-    return L.Linear.apply(input, weight, bias)  # one op: x @ W.T with the bias added in place
+    return linalg.Linear.apply(input, weight, bias)  # one op: x @ W.T with the bias added in place
 
 
 def embedding(input: Tensor, weight: Tensor) -> Tensor:
@@ -104,7 +102,7 @@ def layer_norm(
     dims = tuple(range(input.ndim - len(normalized_shape), input.ndim))
     # one fused op (tinygrad_edu/ops/normalization.py): the composite (x - mean) / sqrt(var + eps) *
     # weight + bias costs ten full-size arrays forward and twenty backward
-    return N.LayerNorm.apply(input, weight, bias, dims, eps)
+    return normalization.LayerNorm.apply(input, weight, bias, dims, eps)
 
 
 def batch_norm(
@@ -135,12 +133,11 @@ def batch_norm(
         if running_mean is not None and running_var is not None:
             # move the running estimates towards this batch's statistics (unbiased variance, as torch)
             data = input.data
-            running_mean.data[...] = (1 - momentum) * running_mean.data + momentum * data.mean(axis=dims)
-            running_var.data[...] = (1 - momentum) * running_var.data + momentum * data.var(axis=dims, ddof=1)
-            running_mean._version += 1
-            running_var._version += 1
+            mean, var = running_mean._inplace("batch_norm"), running_var._inplace("batch_norm")
+            mean[...] = (1 - momentum) * mean + momentum * data.mean(axis=dims)
+            var[...] = (1 - momentum) * var + momentum * data.var(axis=dims, ddof=1)
         # one fused op (tinygrad_edu/ops/normalization.py), like layer_norm, over the batch dimensions
-        return N.BatchNorm.apply(input, weight, bias, dims, eps)
+        return normalization.BatchNorm.apply(input, weight, bias, dims, eps)
     if running_mean is None or running_var is None:
         raise ValueError("batch_norm: evaluation mode needs running_mean and running_var")
     output = (input - running_mean.reshape(channel_shape)) / (running_var.reshape(channel_shape) + eps).sqrt()
@@ -308,7 +305,7 @@ def fused_cross_entropy(
         scale = 1.0
     else:
         scale = 1.0 / kept_rows.size if kept_rows.size else float("nan")  # torch: nan when all ignored
-    return A.CrossEntropyRows.apply(input, kept_targets, kept_rows, scale)
+    return loss.CrossEntropyRows.apply(input, kept_targets, kept_rows, scale)
 
 
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:

@@ -11,9 +11,10 @@ import math
 
 import numpy as np
 
-from tinygrad_edu.nn import functional as F
-from tinygrad_edu.nn import init
-from tinygrad_edu.nn.module import Module, Parameter
+import tinygrad_edu.nn.functional as F
+import tinygrad_edu.nn.init as init
+from tinygrad_edu.nn.module import Module
+from tinygrad_edu.nn.parameter import Parameter
 from tinygrad_edu.tensor import DEFAULT_FLOAT, Tensor
 
 
@@ -202,15 +203,16 @@ class Dropout(Module):
         super().__init__()
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"Dropout: probability has to be between 0 and 1, but got {p}")
+        if inplace:  # torch's flag, kept in the signature: here every op makes a new array
+            raise ValueError("Dropout: inplace=True is not supported; dropout returns a new tensor")
         self.p = p
-        self.inplace = inplace
         self.generator = generator
 
     def forward(self, input: Tensor) -> Tensor:
         return F.dropout(input, self.p, self.training, generator=self.generator)
 
     def extra_repr(self) -> str:
-        return f"p={self.p}, inplace={self.inplace}"
+        return f"p={self.p}, inplace=False"
 
 
 class ReLU(Module):

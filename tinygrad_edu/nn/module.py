@@ -28,39 +28,10 @@ from typing import Any
 import numpy as np
 
 from tinygrad_edu.autograd.grad_mode import no_grad
-from tinygrad_edu.tensor import RemovableHandle, Tensor, _array_from
-
-
-class Parameter(Tensor):
-    """A Tensor that a Module registers as trainable. `Parameter(data)` shares `data`'s array when
-    given a Tensor (as torch does) and is a leaf that requires grad."""
-
-    __slots__ = ()
-
-    def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
-        if data is None:
-            array = np.empty(0, dtype=np.float32)
-        elif isinstance(data, Tensor):
-            array = data.data
-        else:
-            array = _array_from(data)
-        self.data = array
-        self.grad = None
-        self._ctx = None
-        self._version = 0
-        self._retains_grad = False
-        self._backward_hooks = None
-        self.requires_grad = False
-        if requires_grad:
-            self.requires_grad_(True)
-
-    def __repr__(self) -> str:
-        return "Parameter containing:\n" + super().__repr__()
-
-    def __reduce_ex__(self, protocol):
-        # copy.deepcopy(model) must give Parameters (with their own arrays), not plain Tensors
-        return (Parameter, (self.data.copy(), self.requires_grad))
-
+from tinygrad_edu.autograd.tensor_base import RemovableHandle
+from tinygrad_edu.nn.parameter import Parameter
+from tinygrad_edu.nn.utils import zero_grad
+from tinygrad_edu.tensor.tensor import Tensor
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -323,11 +294,7 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        for param in self.parameters():
-            if param.grad is None:
-                continue
-            # rebinding (rather than zeroing in place) is safe when gradient arrays are shared views
-            param.grad = None if set_to_none else Tensor._wrap(np.zeros_like(param.grad.data))
+        zero_grad(self.parameters(), set_to_none)
 
     def to(self, dtype) -> Module:
         """Cast floating-point parameters and buffers (and gradients) to `dtype`, in place."""

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from tinygrad_edu.autograd.grad_mode import no_grad
 from tinygrad_edu.tensor import Tensor
 
 
@@ -76,6 +77,15 @@ def vector_to_parameters(vector: Tensor, parameters: Iterable[Tensor]) -> None:
             raise ValueError(
                 f"vector_to_parameters: the vector has {data.size} elements, too few for the parameters"
             )
-        param.data[...] = data[offset : offset + count].reshape(param.shape)
-        param._version += 1
+        with no_grad():
+            param._inplace("vector_to_parameters")[...] = data[offset : offset + count].reshape(param.shape)
         offset += count
+
+
+def zero_grad(parameters: Iterable[Tensor], set_to_none: bool = True) -> None:
+    """Clear the gradients of `parameters`: what `Module.zero_grad` and `Optimizer.zero_grad` do.
+    The gradient is rebound (None, or a new zero array), not zeroed in place: gradient arrays may be
+    shared or read-only views."""
+    for param in parameters:
+        if param.grad is not None:
+            param.grad = None if set_to_none else Tensor._wrap(np.zeros_like(param.grad.data))

@@ -1,14 +1,119 @@
-"""softmax and log_softmax, fused into one op each: subtracting the maximum first keeps exp() from
-overflowing, and the backward formulas are short. Also cross entropy over class rows, fused for speed
-(`F.cross_entropy` uses it in the common case)."""
+"""Activation functions: tanh, sigmoid, relu, gelu, and softmax / log_softmax over a dimension.
+
+softmax and log_softmax are one op each: subtracting the maximum first keeps exp() from overflowing,
+and their backward formulas are short."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 from tinygrad_edu.autograd.function import Function
-from tinygrad_edu.autograd.grad_mode import is_grad_enabled
-from tinygrad_edu.tensor import Tensor
+
+
+class Tanh(Function):
+    @staticmethod
+    def forward(ctx, x):
+        out = np.tanh(x.data)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors  # d tanh(x) / dx = 1 - tanh(x)^2
+        return grad * (1 - out * out)
+
+
+class Sigmoid(Function):
+    @staticmethod
+    def forward(ctx, x):
+        data = x.data
+        # exp of a negative number only: no overflow for large |x|
+        exp_neg_abs = np.exp(-np.abs(data))
+        out = np.where(data >= 0, 1 / (1 + exp_neg_abs), exp_neg_abs / (1 + exp_neg_abs))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors  # d s(x) / dx = s(x) (1 - s(x))
+        return grad * out * (1 - out)
+
+
+class Relu(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.maximum(x.data, 0)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors  # the gradient passes where x > 0
+        return grad * (x.data > 0).astype(grad.dtype)
+
+
+def erf(x: np.ndarray) -> np.ndarray:
+    """The error function, vectorised. float64: exact (math.erf per element); float32: a rational
+    approximation (Abramowitz and Stegun 7.1.26, absolute error below 1.5e-7), fast enough for BERT."""
+    if x.dtype == np.float64:
+        return np.asarray(np.frompyfunc(math.erf, 1, 1)(x), dtype=np.float64)  # 0-d gives a float
+    t = 1.0 / (1.0 + 0.3275911 * np.abs(x))
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
+    return np.sign(x) * (1.0 - poly * np.exp(-x * x))
+
+
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+
+
+def _normal_cdf(data: np.ndarray) -> np.ndarray:
+    return (0.5 * (1 + erf(data / math.sqrt(2)))).astype(data.dtype)
+
+
+def _normal_pdf(data: np.ndarray) -> np.ndarray:
+    return (np.exp(data * data * -0.5) * (1 / math.sqrt(2 * math.pi))).astype(data.dtype)
+
+
+class Gelu(Function):
+    """GELU(x) = x * Phi(x) (exact, with erf) or its tanh approximation."""
+
+    @staticmethod
+    def forward(ctx, x, approximate="none"):
+        ctx.save_for_backward(x)
+        ctx.approximate = approximate
+        data = x.data
+        if approximate == "tanh":
+            return 0.5 * data * (1 + np.tanh(_SQRT_2_OVER_PI * (data + 0.044715 * data**3)))
+        ctx.cdf = _normal_cdf(data)  # kept for backward: erf is the costly part of GELU
+        return data * ctx.cdf
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        if ctx.approximate == "tanh":
+            # u = c (x + 0.044715 x^3): d/dx [x/2 (1 + tanh u)] = (1 + tanh u)/2 + x/2 (1 - tanh^2 u) u'
+            inner = _SQRT_2_OVER_PI * (x + 0.044715 * x**3)
+            tanh_inner = inner.tanh()
+            d_inner = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
+            return grad * (0.5 * (1 + tanh_inner) + 0.5 * x * (1 - tanh_inner * tanh_inner) * d_inner), None
+        return grad * GeluDerivative.apply(x, ctx.cdf), None
+
+
+class GeluDerivative(Function):
+    """d/dx [x Phi(x)] = Phi(x) + x phi(x), phi the standard normal density: an op of its own, so that
+    GELU's backward is differentiable too. `cdf` is Phi(x) when the caller has it already."""
+
+    @staticmethod
+    def forward(ctx, x, cdf=None):
+        ctx.save_for_backward(x)
+        data = x.data
+        return (_normal_cdf(data) if cdf is None else cdf) + data * _normal_pdf(data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors  # d/dx [Phi + x phi] = phi + phi - x^2 phi = phi (2 - x^2)
+        pdf = (x * x * -0.5).exp() * (1 / math.sqrt(2 * math.pi))
+        return grad * pdf * (2 - x * x), None
 
 
 def _stable_exp(data: np.ndarray, dim: int) -> tuple[np.ndarray, np.ndarray]:
@@ -21,7 +126,7 @@ class Softmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
         _, exp = _stable_exp(x.data, dim)
-        out = Tensor._wrap(exp / np.sum(exp, axis=dim, keepdims=True))
+        out = exp / np.sum(exp, axis=dim, keepdims=True)
         ctx.save_for_backward(out)
         ctx.dim = dim
         return out
@@ -37,7 +142,7 @@ class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
         shifted, exp = _stable_exp(x.data, dim)
-        out = Tensor._wrap(shifted - np.log(np.sum(exp, axis=dim, keepdims=True)))
+        out = shifted - np.log(np.sum(exp, axis=dim, keepdims=True))
         ctx.save_for_backward(out)
         ctx.dim = dim
         return out
@@ -47,57 +152,3 @@ class LogSoftmax(Function):
         # y = log_softmax(x): dx = dy - softmax(x) * sum(dy)
         (out,) = ctx.saved_tensors
         return grad - out.exp() * grad.sum(dim=ctx.dim, keepdim=True), None
-
-
-class CrossEntropyRows(Function):
-    """Cross entropy of logit rows x (N, C) against class indices, fused: the most common loss, and for a
-    language model's head (N x vocabulary) the composite log_softmax -> pick -> mean makes about ten
-    passes over the largest array of the step, this op three.
-
-        loss = scale * sum over kept rows i of (logsumexp(x_i) - x_i[t_i])
-        d loss / d x_i = scale * (softmax(x_i) - onehot(t_i)) for kept rows, 0 for ignored ones
-
-    `kept_rows` are the rows whose target is not ignore_index; `scale` is 1/len(kept_rows) for a mean,
-    1 for a sum. The softmax is kept from forward for backward, which turns it into the gradient in
-    place (a second backward through a retained graph recomputes it).
-    """
-
-    @staticmethod
-    def forward(ctx, x, targets, kept_rows, scale):
-        data = x.data
-        probs = data - np.max(data, axis=1, keepdims=True)  # shifted logits, exp() cannot overflow
-        picked = probs[kept_rows, targets]
-        np.exp(probs, out=probs)
-        sums = np.sum(probs, axis=1, keepdims=True)
-        loss = (np.log(sums[kept_rows, 0]) - picked).sum(dtype=np.float64) * scale
-        ctx.save_for_backward(x)
-        ctx.targets, ctx.kept_rows, ctx.scale = targets, kept_rows, scale
-        ctx.probs = None
-        if ctx.needs_input_grad[0]:
-            probs /= sums
-            ctx.probs = probs
-        return np.asarray(loss, dtype=data.dtype)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        rows, targets = ctx.kept_rows, ctx.targets
-        if is_grad_enabled():  # a second-order graph needs the softmax as a function of x
-            onehot = np.zeros(x.shape, dtype=x.dtype)
-            onehot[rows, targets] = 1.0
-            kept = np.zeros((x.shape[0], 1), dtype=x.dtype)
-            kept[rows] = 1.0
-            difference = x.softmax(1) * Tensor._wrap(kept) - Tensor._wrap(onehot)
-            return difference * (grad * ctx.scale), None, None, None
-        probs, ctx.probs = ctx.probs, None
-        if probs is None:
-            probs = np.exp(x.data - np.max(x.data, axis=1, keepdims=True))
-            probs /= np.sum(probs, axis=1, keepdims=True)
-        factor = float(grad.data) * ctx.scale
-        if len(rows) != len(probs):  # ignored rows get no gradient
-            ignored = np.ones(len(probs), dtype=bool)
-            ignored[rows] = False
-            probs[ignored] = 0.0
-        probs[rows, targets] -= 1.0
-        probs *= factor
-        return Tensor._wrap(probs), None, None, None

@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from tinygrad_edu.tensor import Tensor
-
-
-def unbroadcast(grad: Tensor, shape: tuple) -> Tensor:
+def unbroadcast(grad, shape: tuple):
     """Sum `grad` down to `shape`, undoing numpy broadcasting.
 
     If `x` of shape (3, 1) was broadcast to (2, 3, 4) in the forward pass, each element of x was used
     2 * 4 times, so its gradient is the sum of the gradient over those copies: sum over the leading
     axis that was added and over the axis where x had size 1.
     """
-    if grad.shape == shape:
+    grad_shape = grad.data.shape
+    if grad_shape == shape:
         return grad
-    extra = grad.ndim - len(shape)
+    extra = len(grad_shape) - len(shape)
     axes = tuple(range(extra)) + tuple(
-        extra + i for i, size in enumerate(shape) if size == 1 and grad.shape[extra + i] != 1
+        [extra + i for i, size in enumerate(shape) if size == 1 and grad_shape[extra + i] != 1]
     )
     if axes:
         grad = grad.sum(dim=axes)

@@ -1,16 +1,13 @@
-"""Pointwise ops. Binary ops broadcast like numpy; their backward sums the gradient back to each
-input's shape with `unbroadcast`."""
+"""Pointwise arithmetic: + - * / ** and exp, log, sqrt, abs, clamp, maximum, minimum, where. Binary ops
+broadcast like numpy; their backward sums the gradient back to each input's shape with `unbroadcast`.
+(The activation functions are in `activation.py`.)"""
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 
 from tinygrad_edu.autograd.function import Function
-from tinygrad_edu.autograd.grad_mode import is_grad_enabled
 from tinygrad_edu.ops.common import broadcast_error, unbroadcast
-from tinygrad_edu.tensor import Tensor, where
 
 
 class Add(Function):
@@ -109,7 +106,7 @@ class Pow(Function):
     @staticmethod
     def forward(ctx, a, b):
         try:
-            out = Tensor._wrap(a.data**b.data)
+            out = a.data**b.data
         except ValueError:
             raise broadcast_error("pow", a, b) from None
         ctx.save_for_backward(a, b, out)
@@ -127,7 +124,7 @@ class Pow(Function):
 class Exp(Function):
     @staticmethod
     def forward(ctx, x):
-        out = Tensor._wrap(np.exp(x.data))
+        out = np.exp(x.data)
         ctx.save_for_backward(out)
         return out
 
@@ -154,7 +151,7 @@ class Sqrt(Function):
     @staticmethod
     def forward(ctx, x):
         with np.errstate(invalid="ignore"):
-            out = Tensor._wrap(np.sqrt(x.data))
+            out = np.sqrt(x.data)
         ctx.save_for_backward(out)
         return out
 
@@ -173,111 +170,7 @@ class Abs(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors  # sign(x), with sign(0) = 0 as torch
-        return grad * Tensor._wrap(np.sign(x.data))
-
-
-class Tanh(Function):
-    @staticmethod
-    def forward(ctx, x):
-        out = Tensor._wrap(np.tanh(x.data))
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        (out,) = ctx.saved_tensors  # d tanh(x) / dx = 1 - tanh(x)^2
-        return grad * (1 - out * out)
-
-
-class Sigmoid(Function):
-    @staticmethod
-    def forward(ctx, x):
-        data = x.data
-        # exp of a negative number only: no overflow for large |x|
-        exp_neg_abs = np.exp(-np.abs(data))
-        out = Tensor._wrap(np.where(data >= 0, 1 / (1 + exp_neg_abs), exp_neg_abs / (1 + exp_neg_abs)))
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        (out,) = ctx.saved_tensors  # d s(x) / dx = s(x) (1 - s(x))
-        return grad * out * (1 - out)
-
-
-class Relu(Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.maximum(x.data, 0)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors  # the gradient passes where x > 0
-        return grad * Tensor._wrap(x.data > 0).to(grad.dtype)
-
-
-def erf(x: np.ndarray) -> np.ndarray:
-    """The error function, vectorised. float64: exact (math.erf per element); float32: a rational
-    approximation (Abramowitz and Stegun 7.1.26, absolute error below 1.5e-7), fast enough for BERT."""
-    if x.dtype == np.float64:
-        return np.asarray(np.frompyfunc(math.erf, 1, 1)(x), dtype=np.float64)  # 0-d gives a float
-    t = 1.0 / (1.0 + 0.3275911 * np.abs(x))
-    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
-    return np.sign(x) * (1.0 - poly * np.exp(-x * x))
-
-
-_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
-
-
-class Gelu(Function):
-    """GELU(x) = x * Phi(x) (exact, with erf) or its tanh approximation."""
-
-    @staticmethod
-    def forward(ctx, x, approximate="none"):
-        ctx.save_for_backward(x)
-        ctx.approximate = approximate
-        data = x.data
-        if approximate == "tanh":
-            return 0.5 * data * (1 + np.tanh(_SQRT_2_OVER_PI * (data + 0.044715 * data**3)))
-        ctx.cdf = _normal_cdf(data)  # kept for backward: erf is the costly part of GELU
-        return data * ctx.cdf
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        if ctx.approximate == "tanh":
-            # u = c (x + 0.044715 x^3): d/dx [x/2 (1 + tanh u)] = (1 + tanh u)/2 + x/2 (1 - tanh^2 u) u'
-            inner = _SQRT_2_OVER_PI * (x + 0.044715 * x**3)
-            tanh_inner = inner.tanh()
-            d_inner = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
-            return grad * (0.5 * (1 + tanh_inner) + 0.5 * x * (1 - tanh_inner * tanh_inner) * d_inner), None
-        # d/dx [x Phi(x)] = Phi(x) + x phi(x), phi the standard normal density; Phi as an op of its
-        # own when a second-order graph is being built, so that its derivative phi is not lost
-        cdf = NormalCdf.apply(x) if is_grad_enabled() else Tensor._wrap(ctx.cdf)
-        return grad * (cdf + x * _normal_pdf(x)), None
-
-
-def _normal_cdf(data: np.ndarray) -> np.ndarray:
-    return (0.5 * (1 + erf(data / math.sqrt(2)))).astype(data.dtype)
-
-
-def _normal_pdf(x: Tensor) -> Tensor:
-    return (x * x * -0.5).exp() * (1 / math.sqrt(2 * math.pi))
-
-
-class NormalCdf(Function):
-    """Phi(x), the standard normal CDF (used by GELU's backward so that it is differentiable too)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return _normal_cdf(x.data)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors  # d Phi(x) / dx = phi(x)
-        return grad * _normal_pdf(x)
+        return grad * np.sign(x.data)
 
 
 class Clamp(Function):
@@ -296,7 +189,7 @@ class Clamp(Function):
             inside &= x.data >= low
         if high is not None:
             inside &= x.data <= high
-        return where(Tensor._wrap(inside), grad, 0.0), None, None
+        return grad.where(inside, 0.0), None, None
 
 
 class Maximum(Function):
@@ -331,7 +224,7 @@ def _split_by_winner(ctx, grad, wins):
     """The gradient goes to the input that was chosen; on a tie each gets half (as torch)."""
     a, b = ctx.saved_tensors
     share_a = np.where(wins(a.data, b.data), 1.0, np.where(a.data == b.data, 0.5, 0.0))
-    share_a = Tensor._wrap(share_a.astype(grad.data.dtype))
+    share_a = share_a.astype(grad.data.dtype)
     return unbroadcast(grad * share_a, a.shape), unbroadcast(grad * (1 - share_a), b.shape)
 
 
@@ -352,8 +245,8 @@ class Where(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        condition = Tensor._wrap(ctx.condition)
+        condition = ctx.condition
         a_shape, b_shape = ctx.shapes
-        grad_a = unbroadcast(where(condition, grad, 0.0), a_shape) if ctx.needs_input_grad[1] else None
-        grad_b = unbroadcast(where(condition, 0.0, grad), b_shape) if ctx.needs_input_grad[2] else None
+        grad_a = unbroadcast(grad.where(condition, 0.0), a_shape) if ctx.needs_input_grad[1] else None
+        grad_b = unbroadcast(grad.where(~condition, 0.0), b_shape) if ctx.needs_input_grad[2] else None
         return None, grad_a, grad_b

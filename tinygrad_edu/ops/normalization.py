@@ -11,8 +11,9 @@ For each row x (the normalised dimensions flattened) of n elements, with g = dy 
     dx    = (g - mean(g) - x_hat * mean(g * x_hat)) / sqrt(var(x) + eps)
     dweight = sum over rows of dy * x_hat,   dbias = sum over rows of dy
 
-Backward is written with tensor ops. When a second-order graph is being built it recomputes x_hat and
-1/std from x as tensor ops too, so that their own dependence on x is differentiated as well.
+Backward is written with tensor ops. x_hat and 1/std enter it through two small ops of their own,
+`Standardized` and `InvStd`, whose forward hands back the arrays this forward kept (no recomputation)
+and whose backward differentiates them with respect to x, so second derivatives come out right too.
 """
 
 from __future__ import annotations
@@ -20,8 +21,6 @@ from __future__ import annotations
 import numpy as np
 
 from tinygrad_edu.autograd.function import Function
-from tinygrad_edu.autograd.grad_mode import is_grad_enabled
-from tinygrad_edu.tensor import Tensor
 
 
 def _normalize(data: np.ndarray, dims: tuple, eps: float) -> tuple[np.ndarray, np.ndarray]:
@@ -32,19 +31,53 @@ def _normalize(data: np.ndarray, dims: tuple, eps: float) -> tuple[np.ndarray, n
     return centered, inv_std
 
 
-def _saved_statistics(ctx, x: Tensor) -> tuple[Tensor, Tensor]:
-    """x_hat and 1/std for backward: the forward's arrays, or, while a second-order graph is being
-    built, the same quantities recomputed from x with tensor ops so their dependence on x counts."""
-    if not is_grad_enabled():
-        return Tensor._wrap(ctx.normalized), Tensor._wrap(ctx.inv_std)
-    centered = x - x.mean(ctx.dims, keepdim=True)
-    inv_std = ((centered * centered).mean(ctx.dims, keepdim=True) + ctx.eps) ** -0.5
-    return centered * inv_std, inv_std
-
-
-def _input_grad(g: Tensor, normalized: Tensor, inv_std: Tensor, dims: tuple) -> Tensor:
+def _input_grad(g, normalized, inv_std, dims: tuple):
     """dx = (g - mean(g) - x_hat * mean(g * x_hat)) / std, with g = dy * weight."""
     return (g - g.mean(dims, keepdim=True) - normalized * (g * normalized).mean(dims, keepdim=True)) * inv_std
+
+
+def _statistics(ctx, x):
+    """x_hat and 1/std of x as tensors in the graph, from the arrays forward kept."""
+    normalized = Standardized.apply(x, ctx.dims, ctx.eps, ctx.normalized, ctx.inv_std)
+    return normalized, InvStd.apply(x, ctx.dims, ctx.eps, ctx.inv_std)
+
+
+class Standardized(Function):
+    """x_hat = (x - mean(x)) / sqrt(var(x) + eps) over `dims`; given arrays are returned as they are."""
+
+    @staticmethod
+    def forward(ctx, x, dims, eps, normalized=None, inv_std=None):
+        if normalized is None or inv_std is None:
+            normalized, inv_std = _normalize(x.data, dims, eps)
+        ctx.save_for_backward(x, normalized)
+        ctx.dims, ctx.eps, ctx.normalized, ctx.inv_std = dims, eps, normalized, inv_std
+        return normalized
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, normalized = ctx.saved_tensors
+        inv_std = InvStd.apply(x, ctx.dims, ctx.eps, ctx.inv_std)
+        return _input_grad(grad, normalized, inv_std, ctx.dims), None, None, None, None
+
+
+class InvStd(Function):
+    """1 / sqrt(var(x) + eps) over `dims`, keepdim shape; a given array is returned as it is.
+    d/dx = -(1/std)^3 (x - mean) / n = -(1/std)^2 x_hat / n."""
+
+    @staticmethod
+    def forward(ctx, x, dims, eps, inv_std=None):
+        if inv_std is None:
+            inv_std = _normalize(x.data, dims, eps)[1]
+        ctx.save_for_backward(x, inv_std)
+        ctx.dims, ctx.eps = dims, eps
+        return inv_std
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, inv_std = ctx.saved_tensors
+        count = int(np.prod([x.shape[d] for d in ctx.dims]))
+        normalized = Standardized.apply(x, ctx.dims, ctx.eps)
+        return -(grad * inv_std * inv_std) * normalized * (1.0 / count), None, None, None
 
 
 class LayerNorm(Function):
@@ -62,7 +95,7 @@ class LayerNorm(Function):
     @staticmethod
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
-        normalized, inv_std = _saved_statistics(ctx, x)
+        normalized, inv_std = _statistics(ctx, x)
         g = grad * weight if weight is not None else grad
         batch_dims = tuple(range(x.ndim - len(ctx.dims)))  # weight and bias are shared over these
         grad_weight = (grad * normalized).sum(batch_dims) if ctx.needs_input_grad[1] else None
@@ -90,7 +123,7 @@ class BatchNorm(Function):
     @staticmethod
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
-        normalized, inv_std = _saved_statistics(ctx, x)
+        normalized, inv_std = _statistics(ctx, x)
         g = grad * weight.reshape(ctx.channel_shape) if weight is not None else grad
         grad_weight = (grad * normalized).sum(ctx.dims) if ctx.needs_input_grad[1] else None
         grad_bias = grad.sum(ctx.dims) if ctx.needs_input_grad[2] else None

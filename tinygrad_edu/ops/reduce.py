@@ -1,26 +1,12 @@
-"""Reductions along dimensions. Backward spreads the gradient back over the reduced axes."""
+"""Reductions along dimensions. Backward spreads the gradient back over the reduced axes.
+
+`dims` arrive checked and normalised (a sorted tuple of non-negative axes) from the tensor layer."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from tinygrad_edu.autograd.function import Function
-from tinygrad_edu.autograd.grad_mode import is_grad_enabled
-from tinygrad_edu.tensor import Tensor, where
-
-
-def normalize_dims(dim, ndim: int, op: str) -> tuple:
-    """`dim` (None, an int or a sequence) as a sorted tuple of non-negative axes, checked."""
-    if dim is None:
-        return tuple(range(ndim))
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    rank = max(ndim, 1)  # a 0-d tensor accepts dim 0 and -1, as in torch
-    result = []
-    for d in dims:
-        if not -rank <= d < rank:
-            raise IndexError(f"{op}: dimension {d} is out of range for a tensor with {ndim} dimension(s)")
-        result.append(d % rank)
-    return tuple(sorted(set(result))) if ndim > 0 else ()
 
 
 def _kept_shape(shape: tuple, dims: tuple) -> tuple:
@@ -39,13 +25,14 @@ class Sum(Function):
         return grad.reshape(_kept_shape(ctx.shape, ctx.dims)).expand(ctx.shape), None, None
 
 
-class MaxAlongDim(Function):
-    """max (or min) along one dimension: the values at `indices` (argmax or argmin, computed once by
-    the caller, which also returns them); the gradient goes to the element that was chosen."""
+class TakeAlongDim(Function):
+    """The values at `indices` along one dimension (as `np.take_along_axis`, `indices` in keepdims
+    layout). `max(dim)` and `min(dim)` are this op with the argmax or argmin, which they also return;
+    the gradient goes back to the element that was taken."""
 
     @staticmethod
     def forward(ctx, x, dim, keepdim, indices):
-        ctx.shape, ctx.dim, ctx.indices = x.shape, dim, indices  # indices: keepdims=True layout
+        ctx.shape, ctx.dim, ctx.indices = x.shape, dim, indices
         values = np.take_along_axis(x.data, indices, axis=dim)
         return values if keepdim else np.squeeze(values, axis=dim)
 
@@ -54,9 +41,9 @@ class MaxAlongDim(Function):
         positions = np.arange(ctx.shape[ctx.dim]).reshape(
             [-1 if i == ctx.dim else 1 for i in range(len(ctx.shape))]
         )
-        chosen = Tensor._wrap(positions == ctx.indices)  # one True per reduced line, shape like x
+        taken = positions == ctx.indices  # one True per reduced line, shape like x
         grad = grad.reshape(_kept_shape(ctx.shape, (ctx.dim,)))
-        return where(chosen, grad, 0.0), None, None, None
+        return grad.where(taken, 0.0), None, None, None
 
 
 class LogSumExp(Function):
@@ -66,15 +53,14 @@ class LogSumExp(Function):
         shift = np.max(data, axis=dims, keepdims=True)
         shift = np.where(np.isfinite(shift), shift, 0)  # all -inf rows stay -inf, not nan
         out = np.log(np.sum(np.exp(data - shift), axis=dims, keepdims=True)) + shift
-        ctx.save_for_backward(x)
-        ctx.dims, ctx.out = dims, Tensor._wrap(out)
-        return out if keepdim else np.squeeze(out, axis=dims)
+        if not keepdim:
+            out = np.squeeze(out, axis=dims)
+        ctx.save_for_backward(x, out)
+        ctx.kept_shape = _kept_shape(x.shape, dims)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
-        # d logsumexp(x) / dx = softmax(x) = exp(x - logsumexp(x))
-        (x,) = ctx.saved_tensors
-        grad = grad.reshape(ctx.out.shape)
-        # a second-order graph needs logsumexp as a function of x; otherwise reuse the forward's value
-        out = x.logsumexp(ctx.dims, keepdim=True) if is_grad_enabled() else ctx.out
-        return grad * (x - out).exp(), None, None
+        # d logsumexp(x) / dx = softmax(x) = exp(x - logsumexp(x)), with the output as saved
+        x, out = ctx.saved_tensors
+        return grad.reshape(ctx.kept_shape) * (x - out.reshape(ctx.kept_shape)).exp(), None, None

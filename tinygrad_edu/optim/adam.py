@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 
+from tinygrad_edu.autograd.grad_mode import no_grad
 from tinygrad_edu.optim.optimizer import Optimizer
 from tinygrad_edu.tensor import Tensor
 
@@ -44,6 +45,7 @@ class Adam(Optimizer):
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad)
         super().__init__(params, defaults)
 
+    @no_grad()
     def step(self) -> None:
         for group in self.param_groups:
             lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
@@ -77,8 +79,7 @@ class Adam(Optimizer):
                     exp_avg_sq = state["max_exp_avg_sq"].data
                 step_size = lr / (1 - beta1**step)
                 denom = np.sqrt(exp_avg_sq) / math.sqrt(1 - beta2**step) + eps
-                param.data -= step_size * (exp_avg / denom)
-                param._version += 1
+                param._inplace("Adam.step")[...] -= step_size * (exp_avg / denom)
 
 
 class AdamW(Adam):

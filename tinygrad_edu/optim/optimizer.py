@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_edu.nn.utils import zero_grad
 from tinygrad_edu.tensor import Tensor
 
 
@@ -66,11 +67,7 @@ class Optimizer:
         self.param_groups.append(group)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        for group in self.param_groups:
-            for param in group["params"]:
-                if param.grad is not None:
-                    # rebind rather than zero in place: gradient arrays may be shared or read-only views
-                    param.grad = None if set_to_none else Tensor._wrap(np.zeros_like(param.grad.data))
+        zero_grad([param for group in self.param_groups for param in group["params"]], set_to_none)
 
     def step(self) -> None:
         raise NotImplementedError

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tinygrad_edu.autograd.grad_mode import no_grad
 from tinygrad_edu.optim.optimizer import Optimizer, required
 from tinygrad_edu.tensor import Tensor
 
@@ -39,6 +40,7 @@ class SGD(Optimizer):
         )
         super().__init__(params, defaults)
 
+    @no_grad()
     def step(self) -> None:
         for group in self.param_groups:
             lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
@@ -58,5 +60,4 @@ class SGD(Optimizer):
                         buffer.data *= momentum
                         buffer.data += (1 - dampening) * grad
                     grad = grad + momentum * buffer.data if nesterov else buffer.data
-                param.data -= lr * grad
-                param._version += 1
+                param._inplace("SGD.step")[...] -= lr * grad

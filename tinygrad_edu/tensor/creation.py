@@ -1,5 +1,5 @@
-"""Making tensors: `tensor`, `zeros`, `ones`, `full`, `arange`, random tensors, `cat`/`stack`, and the
-seeded random number generators (`manual_seed`, `Generator`) that make runs reproducible."""
+"""Making tensors: `tensor`, `zeros`, `ones`, `full`, `arange`, random tensors, `cat`/`stack` (the
+seeded generators they draw from are in `random.py`)."""
 
 from __future__ import annotations
 
@@ -8,42 +8,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from tinygrad_edu.ops.shape import Cat
-from tinygrad_edu.tensor import DEFAULT_FLOAT, Tensor, _shape_arg, int64
-
-
-class Generator:
-    """A seeded source of random numbers, like `torch.Generator`: pass it as `generator=` to get the
-    same numbers on every run, independent of everything else that draws random numbers."""
-
-    def __init__(self, seed: int | None = None) -> None:
-        self._seed = seed if seed is not None else int(np.random.SeedSequence().entropy % 2**63)
-        self.rng = np.random.default_rng(self._seed)
-
-    def manual_seed(self, seed: int) -> Generator:
-        self._seed = int(seed)
-        self.rng = np.random.default_rng(self._seed)
-        return self
-
-    def initial_seed(self) -> int:
-        return self._seed
-
-    def get_state(self) -> dict:
-        return self.rng.bit_generator.state
-
-    def set_state(self, state: dict) -> None:
-        self.rng.bit_generator.state = state
-
-
-default_generator = Generator(0)
-
-
-def manual_seed(seed: int) -> Generator:
-    """Seed the default generator used when no `generator=` is given."""
-    return default_generator.manual_seed(seed)
-
-
-def _generator(generator: Generator | None) -> np.random.Generator:
-    return (generator or default_generator).rng
+from tinygrad_edu.tensor.random import Generator, _generator
+from tinygrad_edu.tensor.shaping import _shape_arg
+from tinygrad_edu.tensor.tensor import DEFAULT_FLOAT, Tensor, int64
 
 
 def _finish(array: np.ndarray, requires_grad: bool) -> Tensor:
