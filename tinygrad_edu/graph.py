@@ -20,23 +20,25 @@ def topological_order(root: Node, inputs_of: Callable[[Node], Iterable[Node]]) -
 
     Backpropagation visits this list in reverse: a node's gradient is complete once every node that
     used it has been visited. Depth-first search with an explicit stack instead of recursion, so no
-    Python recursion limit applies: a node is pushed once to visit it and once more, beneath its
-    inputs, to be appended after them.
+    Python recursion limit applies. A node on top of the stack is first expanded (its inputs pushed
+    above it); when it is on top again, all its inputs are in `order`, so it is appended. Nodes are
+    kept in a dict by identity (their hash), not compared with `==`.
     """
     order: list[Node] = []
-    visited: set[int] = set()
-    # (node, False): visit it; (node, True): its inputs are all in `order`, so append it
-    stack: list[tuple[Node, bool]] = [(root, False)]
+    appended: dict = {}  # node -> False once expanded, True once appended to `order`
+    stack: list[Node] = [root]
+    push, pop, append, state_of = stack.append, stack.pop, order.append, appended.get
     while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(node)
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
-        for child in inputs_of(node):
-            if id(child) not in visited:
-                stack.append((child, False))
+        node = stack[-1]
+        state = state_of(node)
+        if state is None:
+            appended[node] = False
+            for child in inputs_of(node):
+                if child not in appended:
+                    push(child)
+        else:
+            pop()
+            if not state:
+                appended[node] = True
+                append(node)
     return order
