@@ -8,8 +8,8 @@ the encoder, in the pre-LayerNorm arrangement of GPT-2.
 
 Every position predicts the next token, so one sequence of T tokens gives T training examples. The
 attention itself is the shared `tinygrad_edu.nn.attention.SelfAttention` (the one BERT uses) with
-`causal=True`; each block keeps the attention probabilities of its last forward pass so they can be
-plotted (`model.attention_maps()`, `examples/plot_attention.py`).
+`causal=True`; inside `model.capture_attention()` each block keeps the attention probabilities of its
+last forward pass so they can be plotted (`model.attention_maps()`, `examples/plot_attention.py`).
 
 Initialisation follows GPT-2: weights ~ N(0, 0.02), biases 0, and the two projections that write into
 the residual stream scaled down by 1/sqrt(2 * n_layer), so the stream's variance does not grow with
