@@ -55,23 +55,40 @@ class Relu(Function):
 
 def erf(x: np.ndarray) -> np.ndarray:
     """The error function, vectorised. float64: exact (math.erf per element); float32: a rational
-    approximation (Abramowitz and Stegun 7.1.26, absolute error below 1.5e-7), fast enough for BERT."""
+    approximation (Abramowitz and Stegun 7.1.26, absolute error below 1.5e-7), fast enough for BERT:
+    computed in place in two work arrays, since GELU calls it on a model's largest activations."""
     if x.dtype == np.float64:
         return np.asarray(np.frompyfunc(math.erf, 1, 1)(x), dtype=np.float64)  # 0-d gives a float
-    t = 1.0 / (1.0 + 0.3275911 * np.abs(x))
-    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
-    return np.sign(x) * (1.0 - poly * np.exp(-x * x))
+    shape = x.shape
+    x = x.reshape(-1)  # in-place ufuncs need arrays, not the scalars numpy makes of 0-d results
+    t = np.abs(x)
+    gauss = np.square(t)
+    t *= 0.3275911
+    t += 1.0
+    np.reciprocal(t, out=t)  # t = 1 / (1 + p |x|)
+    poly = t * 1.061405429
+    for coefficient in (-1.453152027, 1.421413741, -0.284496736, 0.254829592):
+        poly += coefficient
+        poly *= t
+    np.negative(gauss, out=gauss)
+    np.exp(gauss, out=gauss)  # exp(-x^2)
+    poly *= gauss
+    np.subtract(1.0, poly, out=poly)
+    return np.copysign(poly, x, out=poly).reshape(shape)
 
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 
 
 def _normal_cdf(data: np.ndarray) -> np.ndarray:
-    return (0.5 * (1 + erf(data / math.sqrt(2)))).astype(data.dtype)
+    """Phi(x) = (1 + erf(x / sqrt 2)) / 2, in the dtype of x."""
+    cdf = np.asarray(erf(np.asarray(data * (1 / math.sqrt(2)), dtype=data.dtype)))
+    return ((cdf + 1) * 0.5).astype(data.dtype, copy=False)
 
 
 def _normal_pdf(data: np.ndarray) -> np.ndarray:
-    return (np.exp(data * data * -0.5) * (1 / math.sqrt(2 * math.pi))).astype(data.dtype)
+    """phi(x) = exp(-x^2 / 2) / sqrt(2 pi), in the dtype of x."""
+    return (np.exp(np.square(data) * -0.5) * (1 / math.sqrt(2 * math.pi))).astype(data.dtype, copy=False)
 
 
 class Gelu(Function):
