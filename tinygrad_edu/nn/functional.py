@@ -130,14 +130,20 @@ def batch_norm(
             raise ValueError(
                 f"batch_norm: expected more than 1 value per channel when training, got input {tuple(input.shape)}"
             )
+        statistics = None
         if running_mean is not None and running_var is not None:
-            # move the running estimates towards this batch's statistics (unbiased variance, as torch)
+            # move the running estimates towards this batch's statistics (unbiased variance, as torch);
+            # the op reuses the centered input and the variance instead of computing them again
             data = input.data
+            batch_mean = np.mean(data, axis=dims, keepdims=True)
+            centered = data - batch_mean
+            batch_var = np.mean(np.square(centered), axis=dims, keepdims=True)
+            statistics = (centered, batch_var)
             mean, var = running_mean._inplace("batch_norm"), running_var._inplace("batch_norm")
-            mean[...] = (1 - momentum) * mean + momentum * data.mean(axis=dims)
-            var[...] = (1 - momentum) * var + momentum * data.var(axis=dims, ddof=1)
+            mean[...] = (1 - momentum) * mean + momentum * batch_mean.reshape(-1)
+            var[...] = (1 - momentum) * var + momentum * (batch_var.reshape(-1) * (count / (count - 1)))
         # one fused op (tinygrad_edu/ops/normalization.py), like layer_norm, over the batch dimensions
-        return normalization.BatchNorm.apply(input, weight, bias, dims, eps)
+        return normalization.BatchNorm.apply(input, weight, bias, dims, eps, statistics)
     if running_mean is None or running_var is None:
         raise ValueError("batch_norm: evaluation mode needs running_mean and running_var")
     output = (input - running_mean.reshape(channel_shape)) / (running_var.reshape(channel_shape) + eps).sqrt()

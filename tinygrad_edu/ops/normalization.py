@@ -23,10 +23,16 @@ import numpy as np
 from tinygrad_edu.autograd.function import Function
 
 
-def _normalize(data: np.ndarray, dims: tuple, eps: float) -> tuple[np.ndarray, np.ndarray]:
-    """x_hat = (x - mean) / sqrt(var + eps) over `dims` (biased variance, as torch), and 1/std."""
-    centered = data - np.mean(data, axis=dims, keepdims=True)
-    inv_std = 1.0 / np.sqrt(np.mean(np.square(centered), axis=dims, keepdims=True) + eps)
+def _normalize(
+    data: np.ndarray, dims: tuple, eps: float, centered=None, var=None
+) -> tuple[np.ndarray, np.ndarray]:
+    """x_hat = (x - mean) / sqrt(var + eps) over `dims` (biased variance, as torch), and 1/std.
+    `centered` (x - mean) and `var` may come from the caller, who needed them too; `centered` is
+    then overwritten."""
+    if centered is None:
+        centered = data - np.mean(data, axis=dims, keepdims=True)
+        var = np.mean(np.square(centered), axis=dims, keepdims=True)
+    inv_std = 1.0 / np.sqrt(var + eps)
     centered *= inv_std  # in place: now x_hat
     return centered, inv_std
 
@@ -109,9 +115,10 @@ class BatchNorm(Function):
     channel (dim 1) instead of per feature."""
 
     @staticmethod
-    def forward(ctx, x, weight, bias, dims, eps):
+    def forward(ctx, x, weight, bias, dims, eps, statistics=None):
+        # statistics: (x - mean, biased var) when F.batch_norm computed them for the running estimates
         channel_shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
-        normalized, inv_std = _normalize(x.data, dims, eps)
+        normalized, inv_std = _normalize(x.data, dims, eps, *(statistics or ()))
         out = normalized * weight.data.reshape(channel_shape) if weight is not None else normalized.copy()
         if bias is not None:
             out += bias.data.reshape(channel_shape)
@@ -127,4 +134,4 @@ class BatchNorm(Function):
         g = grad * weight.reshape(ctx.channel_shape) if weight is not None else grad
         grad_weight = (grad * normalized).sum(ctx.dims) if ctx.needs_input_grad[1] else None
         grad_bias = grad.sum(ctx.dims) if ctx.needs_input_grad[2] else None
-        return _input_grad(g, normalized, inv_std, ctx.dims), grad_weight, grad_bias, None, None
+        return _input_grad(g, normalized, inv_std, ctx.dims), grad_weight, grad_bias, None, None, None
