@@ -123,3 +123,25 @@ def test_every_file_is_within_the_line_budget():
         and str(path.relative_to(REPO)) not in LEAVING_THE_LIBRARY
     }
     assert not too_long, f"files over {LINE_BUDGET} lines: {too_long}"
+
+
+# the core's layers, bottom first: each may import only from the ones before it
+CORE_LAYERS = ["tinygrad_edu.graph", "tinygrad_edu.autograd", "tinygrad_edu.ops", "tinygrad_edu.tensor"]
+
+
+def _in_layer(module: str, layer: str) -> bool:
+    return module == layer or module.startswith(layer + ".")
+
+
+def test_the_core_layers_only_look_down():
+    graph = import_graph()
+    upward = [
+        f"{module} imports {target}"
+        for position, layer in enumerate(CORE_LAYERS)
+        for module, targets in graph.items()
+        if _in_layer(module, layer)
+        for target in targets
+        if any(_in_layer(target, higher) for higher in CORE_LAYERS[position + 1 :])
+    ]
+    assert any(_in_layer(m, "tinygrad_edu.ops") for m in graph)  # the layers were really found
+    assert not upward, "a lower layer imports a higher one: " + "; ".join(upward)
