@@ -213,7 +213,9 @@ def nll_loss(
         # the common case, kept short: pick log p(target) of every kept row and average
         picked = rows[kept_rows, kept_targets]
         total = picked.sum()
-        return total * (-1.0 / kept_rows.size) if reduction == "mean" else -total
+        if reduction == "sum":
+            return -total
+        return total * (-1.0 / kept_rows.size if kept_rows.size else float("nan"))  # torch: nan if none kept
 
     class_weight = (
         np.ones(num_classes, dtype=input.dtype) if weight is None else weight.data.astype(input.dtype)
@@ -230,7 +232,8 @@ def nll_loss(
         return losses.reshape(targets.shape)
     if reduction == "sum":
         return losses.sum()
-    return losses.sum() * (1.0 / row_weight.sum())
+    total_weight = float(row_weight.sum())
+    return losses.sum() * (1.0 / total_weight if total_weight else float("nan"))  # torch: nan if none kept
 
 
 def cross_entropy(
