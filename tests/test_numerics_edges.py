@@ -50,7 +50,14 @@ def test_anomaly_mode_still_catches_a_real_nan_after_a_mask():
         lambda: tg.zeros(0).mean(),
         lambda: tg.zeros(3, 0).mean(),
     ],
-    ids=["all-ignored", "empty-batch", "custom-ignore", "weighted-all-ignored", "empty-mean", "empty-2d-mean"],
+    ids=[
+        "all-ignored",
+        "empty-batch",
+        "custom-ignore",
+        "weighted-all-ignored",
+        "empty-mean",
+        "empty-2d-mean",
+    ],
 )
 def test_a_mean_over_nothing_is_nan_as_in_torch(make_loss):
     assert math.isnan(make_loss().item())
