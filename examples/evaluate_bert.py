@@ -25,10 +25,10 @@ from pathlib import Path
 import numpy as np
 
 import tinygrad_edu as tg
-from tinygrad_edu import training
 from tinygrad_edu.data import load_corpus, pack_sequences, split_corpus, unigram_log_probs
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import training_common as training  # noqa: E402
 from bert_common import (  # noqa: E402
     baseline_metrics,
     encode_sentence,
@@ -63,22 +63,30 @@ def default_seq_len(checkpoint: Path, max_positions: int) -> int:
     """The row length the model was trained with (from training_state.npz), else min(128, positions)."""
     state_path = checkpoint / "training_state.npz"
     if state_path.is_file():
-        return int(tg.load(state_path)["args"]["seq_len"])
+        state = tg.load(state_path)
+        try:
+            return int(state["args"]["seq_len"])
+        except (KeyError, TypeError, ValueError):
+            raise ValueError(
+                f"{str(state_path)!r} does not record the run's seq_len; pass --seq-len"
+            ) from None
     return min(128, max_positions)
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+        description=__doc__.split("\n\n")[0], formatter_class=training.HelpFormatter
     )
     parser.add_argument("--checkpoint", required=True, help="folder written by train_bert.py")
     parser.add_argument("--data", default="data/shakespeare.txt", help="corpus; its held-out split is scored")
     parser.add_argument("--seq-len", type=int, help="tokens per held-out row (default: as in training)")
-    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--batch-size", type=int, default=32, help="held-out rows per forward pass")
     parser.add_argument("--no-heldout", action="store_true", help="only score the given sentences")
     parser.add_argument("sentences", nargs="*", help="sentences to score by pseudo-perplexity")
     args = parser.parse_args(argv)
     training.check_positive(batch_size=args.batch_size)
+    if args.no_heldout and not args.sentences:
+        raise ValueError("--no-heldout leaves nothing to score; give sentences to score, or drop the flag")
     model, tokenizer = load_bert(args.checkpoint)
     result: dict = {"checkpoint": args.checkpoint}
 
