@@ -98,6 +98,8 @@ def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> 
     """arange(end) or arange(start, end, step): int64 for whole numbers, float32 otherwise."""
     if end is None:
         start, end = 0, start
+    if step == 0:
+        raise ValueError("arange: step must be nonzero")
     if dtype is None:
         whole = all(isinstance(v, int) for v in (start, end, step))
         dtype = int64 if whole else DEFAULT_FLOAT
