@@ -183,11 +183,18 @@ class BertForSequenceClassification(nn.Module):
 
     @classmethod
     def from_pretrained(
-        cls, directory, num_labels=None, id2label=None, output_loading_info: bool = False, generator=None
+        cls,
+        directory,
+        num_labels=None,
+        id2label=None,
+        output_loading_info: bool = False,
+        generator=None,
+        **config_overrides,
     ):
         """A classifier from a folder of ours or of transformers. A fine-tuned folder gives everything;
         a masked-LM folder gives the encoder, and `num_labels` (or `id2label`) says how many classes the
-        new pooler and classifier have. With `output_loading_info`, also returns
+        new pooler and classifier have. Keyword arguments that name config fields replace the saved
+        values (`hidden_dropout_prob=0.1`), as in transformers. With `output_loading_info`, also returns
         {"missing_keys": started new, "unexpected_keys": in the file but not used}, as transformers."""
         from safetensors.numpy import load_file
 
@@ -195,6 +202,10 @@ class BertForSequenceClassification(nn.Module):
         if not folder.is_dir():
             raise FileNotFoundError(f"from_pretrained: no checkpoint folder {str(folder)!r}")
         config = read_config(folder)
+        unknown = sorted(set(config_overrides) - {f.name for f in fields(BertConfig)} - {"extra"})
+        if unknown:
+            raise TypeError(f"from_pretrained: {', '.join(unknown)} is not a BertConfig field")
+        config = dataclasses.replace(config, **config_overrides)
         weights_path = folder / WEIGHTS_NAME
         if not weights_path.is_file():
             raise FileNotFoundError(f"from_pretrained: {str(folder)!r} has no {WEIGHTS_NAME}")

@@ -38,6 +38,7 @@ class BagOfWordsConfig:
     dropout: float = 0.1
     pad_token_id: int = 0
     id2label: dict[int, str] = field(default_factory=dict)  # class index -> name; empty: LABEL_i
+    max_seq_length: int | None = None  # the token length it was trained with (None: not recorded)
 
     def __post_init__(self) -> None:
         for name in ("vocab_size", "num_labels", "embedding_dim", "hidden_size"):
