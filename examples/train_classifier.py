@@ -68,10 +68,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = training.make_parser(
         __doc__.split("\n\n")[0],
         data="data/shakespeare.txt",
-        steps=1200,
+        steps=None,  # per model: DEFAULT_STEPS
         batch_size=32,
-        lr=None,
+        lr=None,  # per model: DEFAULT_LR
         out="runs/classifier",
+        eval_interval=0,  # 0: twice a run
     )
     parser.add_argument(
         "--labels", default="data/shakespeare_labels.tsv", help="play and kind of every speech"
