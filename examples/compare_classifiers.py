@@ -46,6 +46,10 @@ def summarize(groups: dict[str, list[dict]]) -> dict[str, dict]:
                 "min": float(values.min()),
                 "max": float(values.max()),
             }
+        row["test_per_class_f1"] = {
+            name: float(np.mean([run["test_per_class_f1"][name] for run in runs]))
+            for name in runs[0]["test_per_class_f1"]
+        }
         row["baseline_macro_f1"], row["baseline_accuracy"] = (
             runs[0]["baseline_macro_f1"],
             runs[0]["baseline_accuracy"],
@@ -73,6 +77,16 @@ def markdown_table(summary: dict[str, dict]) -> str:
         f"| majority class (always 'comedy') | - | {first['baseline_macro_f1']:.3f} | "
         f"{first['baseline_accuracy']:.3f} | - | - |"
     )
+    classes = list(first["test_per_class_f1"])
+    lines += [
+        "",
+        "| model | " + " | ".join(f"test F1 {name}" for name in classes) + " |",
+        "|---" * (len(classes) + 1) + "|",
+    ]
+    for model, row in summary.items():
+        lines.append(
+            f"| {model} | " + " | ".join(f"{row['test_per_class_f1'][name]:.3f}" for name in classes) + " |"
+        )
     return "\n".join(lines)
 
 
