@@ -4,7 +4,6 @@ optimizer steps, greedy decoding and resumed training."""
 
 import numpy as np
 import pytest
-
 from torch_ports import load
 
 torch = pytest.importorskip("torch")
