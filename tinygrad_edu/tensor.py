@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_edu.autograd import engine, function
+from tinygrad_edu.autograd import engine, function, inplace
 from tinygrad_edu.autograd.grad_mode import GRAD_STATE, set_grad_enabled
 from tinygrad_edu.device import CPU, check_device
 from tinygrad_edu.dtypes import as_dtype, check_same_dtype, is_dtype, result_type, true_divide_type
@@ -808,8 +808,20 @@ class Tensor:
         return self.data
 
     def __setitem__(self, index, value) -> None:
+        index = _numpy_index(index)
+        value_in_graph = isinstance(value, Tensor) and value.requires_grad
+        if (
+            GRAD_STATE.enabled
+            and not self.is_leaf
+            or (GRAD_STATE.enabled and value_in_graph and not self.requires_grad)
+        ):
+            # part of a graph: recorded as an op, so backward sees the write (autograd/inplace.py)
+            if not isinstance(value, Tensor):
+                value = Tensor._wrap(np.array(value, dtype=self.dtype))
+            inplace.record_inplace(self, S.IndexPut, value.to(self.dtype), index)
+            return
         data = self._inplace("setitem")
-        data[_numpy_index(index)] = value.data if isinstance(value, Tensor) else value
+        data[index] = value.data if isinstance(value, Tensor) else value
 
     def zero_(self) -> Tensor:
         self._inplace("zero_")[...] = 0

@@ -15,6 +15,7 @@ HERE = Path(__file__).parent
 IMPORT_SWAPS = [
     (r"^(\s*)import torch\.nn as nn$", r"\1import tinygrad_edu.nn as nn"),
     (r"^(\s*)from torch\.nn import functional as F$", r"\1from tinygrad_edu.nn import functional as F"),
+    (r"^(\s*)import torch\.nn\.functional as F$", r"\1import tinygrad_edu.nn.functional as F"),
     (r"^(\s*)from torch\.utils\.data import (.*)$", r"\1from tinygrad_edu.utils.data import \2"),
     (
         r"^(\s*)from torch\.utils\.data\.dataloader import (.*)$",
