@@ -5,7 +5,7 @@ BatchNorm" lesson, for four set-ups side by side:
     BatchNorm + bad init           no BatchNorm + bad init      (bad: weights N(0, 1), not N(0, (5/3)^2/fan_in))
 
     python examples/diagnose_mlp_bn.py                         # 1000 steps each, figures in runs/diagnose/
-    python examples/diagnose_mlp_bn.py --steps 3000 --data ../shared/data/makemore_names.txt
+    python examples/diagnose_mlp_bn.py --steps 3000 --batch-size 64
 
 For each set-up, one PNG with four panels, taken after the short training run:
   1. histograms of each hidden layer's tanh outputs; the legend gives the saturated fraction
@@ -23,10 +23,11 @@ from pathlib import Path
 
 import makemore_common as common
 import numpy as np
+import training_common as training
 
 import tinygrad_edu as tg
 from models.mlp_bn import MLPBN, MLPBNConfig
-from tinygrad_edu import nn, training
+from tinygrad_edu import nn
 
 SETUPS = [  # (label, file name, batchnorm, kaiming init)
     ("BatchNorm, Kaiming init", "bn_kaiming", True, True),
@@ -85,6 +86,13 @@ def inspect_batch(model: MLPBN, data, args):
     return [t.data for t in tanh_outputs], [t.grad.data for t in tanh_outputs]
 
 
+def common_span(arrays) -> tuple[float, float]:
+    """One histogram range for every layer: 99% of all values. Each layer on its own bins, a few
+    outliers stretch the range and the rest of the layer collapses into a single spike."""
+    limit = float(np.percentile(np.abs(np.concatenate([a.ravel() for a in arrays])), 99)) or 1e-12
+    return -limit, limit
+
+
 def plot_setup(path: Path, label: str, model: MLPBN, ratios, activations, gradients, args) -> Path:
     training.use_agg_backend()
     import matplotlib.pyplot as plt
@@ -107,16 +115,18 @@ def plot_setup(path: Path, label: str, model: MLPBN, ratios, activations, gradie
     ax.legend(fontsize=8)
 
     ax = axes[0, 1]
+    span = common_span(gradients)
     for i, g in enumerate(gradients):
-        counts, edges = np.histogram(g, bins=50, density=True)
+        counts, edges = np.histogram(g, bins=50, range=span, density=True)
         ax.plot((edges[:-1] + edges[1:]) / 2, counts, label=f"layer {i + 1}: std {g.std():.2e}")
     ax.set(title="gradients at the tanh outputs", xlabel="gradient", ylabel="density")
     ax.legend(fontsize=8)
 
     ax = axes[1, 0]
+    span = common_span([w.grad.data for _, w in weight_layers(model)])
     for name, w in weight_layers(model):
         g = w.grad.data
-        counts, edges = np.histogram(g, bins=50, density=True)
+        counts, edges = np.histogram(g, bins=50, range=span, density=True)
         ax.plot(
             (edges[:-1] + edges[1:]) / 2,
             counts,
@@ -138,14 +148,19 @@ def plot_setup(path: Path, label: str, model: MLPBN, ratios, activations, gradie
 
 def main(argv=None):
     parser = training.make_parser(
-        __doc__, steps=1000, batch_size=32, lr=0.1, out="runs/diagnose", eval_interval=1000
+        __doc__, steps=1000, batch_size=32, lr=0.1, out="runs/diagnose", eval_interval=0, resume=False
     )
-    parser.add_argument("--block-size", type=int, default=3)
-    parser.add_argument("--n-embd", type=int, default=10)
-    parser.add_argument("--n-hidden", type=int, default=100)
-    parser.add_argument("--n-layers", type=int, default=5)
+    model_args = parser.add_argument_group("model")
+    model_args.add_argument("--block-size", type=int, default=3, help="characters of context")
+    model_args.add_argument("--n-embd", type=int, default=10, help="embedding size per character")
+    model_args.add_argument("--n-hidden", type=int, default=100, help="units per hidden layer")
+    model_args.add_argument("--n-layers", type=int, default=5, help="hidden layers")
     args = parser.parse_args(argv)
-    training.check_positive(steps=args.steps, lr=args.lr, n_hidden=args.n_hidden, n_layers=args.n_layers)
+    training.check_positive(
+        steps=args.steps, lr=args.lr, block_size=args.block_size, n_embd=args.n_embd, n_hidden=args.n_hidden,
+        n_layers=args.n_layers,
+    )  # fmt: skip
+    training.check_out_folder(args.out)
     if args.batch_size < 2:
         raise ValueError("--batch-size must be at least 2 (BatchNorm normalises over the batch)")
     timer = training.Timer()

@@ -16,7 +16,8 @@ What it does, in order:
    the baseline has learnt nothing about context.
 6. Writes the checkpoint folder `--out` (config.json, model.safetensors, vocab.txt, readable by
    `BertForMaskedLM.from_pretrained` and by Hugging Face) plus `training_state.npz` (optimizer,
-   scheduler, random-number states, step: `--resume` continues exactly) and `loss.png`.
+   scheduler, random-number states, step: `--resume` continues exactly; it is the authoritative
+   copy, and a resumed run rewrites the folder's model from it) and `loss.png`.
 
 The last line printed is one JSON object: val_loss, val_accuracy, val_perplexity, the baseline's,
 params, seconds, checkpoint.
@@ -33,7 +34,6 @@ from pathlib import Path
 import numpy as np
 
 import tinygrad_edu as tg
-from tinygrad_edu import training
 from tinygrad_edu.creation import default_generator
 from tinygrad_edu.data import (
     IGNORE_INDEX,
@@ -46,6 +46,7 @@ from tinygrad_edu.data import (
 from tinygrad_edu.nn import functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import training_common as training  # noqa: E402
 from bert_common import (  # noqa: E402
     baseline_metrics,
     heldout_batches,
@@ -128,14 +129,25 @@ def build_parser(preset: str) -> argparse.ArgumentParser:
     model = parser.add_argument_group("Mini-BERT")
     model.add_argument("--tokenizer", help="folder (or file) with a vocab.txt to use instead of training one")
     model.add_argument("--vocab-size", type=int, default=defaults["vocab_size"], help="WordPiece vocabulary")
-    model.add_argument("--hidden-size", type=int, default=defaults["hidden_size"])
-    model.add_argument("--num-layers", type=int, default=defaults["num_layers"])
-    model.add_argument("--num-heads", type=int, default=defaults["num_heads"])
-    model.add_argument("--intermediate-size", type=int, default=defaults["intermediate_size"])
+    model.add_argument(
+        "--hidden-size", type=int, default=defaults["hidden_size"], help="width of every layer"
+    )
+    model.add_argument("--num-layers", type=int, default=defaults["num_layers"], help="transformer layers")
+    model.add_argument(
+        "--num-heads", type=int, default=defaults["num_heads"], help="attention heads per layer"
+    )
+    model.add_argument(
+        "--intermediate-size", type=int, default=defaults["intermediate_size"], help="feed-forward width"
+    )
     model.add_argument(
         "--seq-len", type=int, default=defaults["seq_len"], help="tokens per row, [CLS]/[SEP] included"
     )
-    model.add_argument("--max-position-embeddings", type=int, default=defaults["max_position_embeddings"])
+    model.add_argument(
+        "--max-position-embeddings",
+        type=int,
+        default=defaults["max_position_embeddings"],
+        help="longest sequence the model can read",
+    )
     model.add_argument("--dropout", type=float, default=0.1, help="hidden and attention dropout")
     model.add_argument(
         "--mlm-probability",
@@ -155,12 +167,6 @@ def build_parser(preset: str) -> argparse.ArgumentParser:
         "figure always uses every row; default: every row each time)",
     )
     run.add_argument("--checkpoint-interval", type=int, help="save every N steps (default: every eval)")
-    run.add_argument("--resume", action="store_true", help="continue from --out/training_state.npz")
-    run.add_argument(
-        "--stop-after",
-        type=int,
-        help="stop (and save) after this many steps, as if interrupted; see --resume",
-    )
     return parser
 
 
@@ -247,7 +253,7 @@ def save_training_state(path: Path, **state) -> None:
 def main(argv=None) -> None:
     args = parse_args(argv)
     timer = training.Timer()
-    out = Path(args.out)
+    out = training.check_out_folder(args.out)  # before any work: a typo must not cost a training
     state_path = out / "training_state.npz"
     saved = None
     if args.resume:
@@ -256,8 +262,10 @@ def main(argv=None) -> None:
                 f"--resume: no {state_path} to continue from (train without --resume first)"
             )
         saved = tg.load(state_path)
+        if not isinstance(saved, dict) or not isinstance(saved.get("args"), dict):
+            raise ValueError(f"--resume: {str(state_path)!r} is not a train_bert.py training state")
         for flag in ARCHITECTURE_FLAGS:
-            if saved["args"][flag] != getattr(args, flag):
+            if saved["args"].get(flag) != getattr(args, flag):
                 raise ValueError(
                     f"--resume: the run in {out} used --{flag.replace('_', '-')} {saved['args'][flag]}, "
                     f"not {getattr(args, flag)}; pass the same flags to continue it"
@@ -346,6 +354,9 @@ def main(argv=None) -> None:
             for step, value in zip(steps, values, strict=True):
                 curve.add(name, step, value)
         print(f"resumed from {state_path} at step {start_step}")
+        # training_state.npz is authoritative: a run killed between its two writes may have left
+        # model.safetensors one step ahead or behind; write it again from the state resumed from
+        model.save_pretrained(out, tokenizer=tokenizer)
     if start_step >= args.steps:
         raise ValueError(f"--resume: the run in {out} already finished its {args.steps} steps")
 

@@ -114,6 +114,8 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool
     check_device(device, "arange")
     if end is None:
         start, end = 0, start
+    if step == 0:
+        raise ValueError("arange: step must be nonzero")
     if dtype is None:
         whole = all(isinstance(v, int) for v in (start, end, step))
         dtype = int64 if whole else DEFAULT_FLOAT

@@ -63,6 +63,7 @@ def _encode(obj: Any, arrays: dict[str, np.ndarray], where: str) -> Any:
 
 
 def _decode(node: Any, arrays) -> Any:
+    """The object `_encode` described; a node of any other shape raises (load turns it into ValueError)."""
     if isinstance(node, list):
         return [_decode(value, arrays) for value in node]
     if not isinstance(node, dict):
@@ -79,6 +80,8 @@ def _decode(node: Any, arrays) -> Any:
     if "__tuple__" in node:
         return tuple(_decode(value, arrays) for value in node["__tuple__"])
     if "__dict__" in node:
+        if not all(isinstance(item, list) and len(item) == 2 for item in node["__dict__"]):
+            raise ValueError("a dict entry is not a [key, value] pair")
         pairs = [(key, _decode(value, arrays)) for key, value in node["__dict__"]]
         return OrderedDict(pairs) if node.get("ordered") else dict(pairs)
     raise ValueError(f"unknown node {sorted(node)}")
@@ -119,8 +122,23 @@ def load(path: str | os.PathLike, map_location=None, weights_only: bool = True, 
                     f"it has format version {structure.get('version')}, newer than this code ({VERSION})"
                 )
             arrays = {name: archive[name] for name in archive.files if name != _STRUCTURE}
+        for name, array in arrays.items():
+            if array.dtype.kind not in "biuf":  # what save() writes; a complex or text array is foreign
+                raise ValueError(f"entry {name} has dtype {array.dtype}, which save() never writes")
         return _decode(structure["root"], arrays)
-    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile, UnicodeDecodeError) as error:
+    except (
+        ValueError,
+        OSError,
+        EOFError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        RecursionError,
+        MemoryError,
+        zipfile.BadZipFile,
+        UnicodeDecodeError,
+    ) as error:  # fmt: skip  (a malformed file can raise any of these; the caller gets one kind)
         raise ValueError(
             f"load: {path!r} is not a readable tinygrad_edu checkpoint (truncated, corrupt or another format): {error}"
         ) from error

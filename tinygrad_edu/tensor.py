@@ -550,7 +550,7 @@ class Tensor:
         keepdim = keepdim if keepdims is None else keepdims
         dims = R.normalize_dims(dim, self.ndim, "mean")
         count = int(np.prod([self.shape[d] for d in dims]))
-        return R.Sum.apply(self, dims, keepdim) * (1.0 / count)
+        return R.Sum.apply(self, dims, keepdim) * (1.0 / count if count else float("nan"))  # torch: nan
 
     def var(
         self, dim=None, keepdim: bool = False, *, correction: int = 1, unbiased: bool | None = None
@@ -878,6 +878,11 @@ def _shape_arg(shape: Sequence) -> tuple:
     """Accept both f(2, 3) and f((2, 3)) as torch does."""
     if len(shape) == 1 and isinstance(shape[0], tuple | list):
         shape = shape[0]
+    for position, size in enumerate(shape):
+        if isinstance(size, bool) or not hasattr(size, "__index__"):  # 2.5 is not a size, as in torch
+            raise TypeError(
+                f"size must be a tuple of ints, but found element of type {type(size).__name__} at pos {position}"
+            )
     return tuple(int(s) for s in shape)
 
 

@@ -17,6 +17,9 @@ from tinygrad_edu.tensor import Tensor, int64
 _REDUCTIONS = ("mean", "sum", "none")
 
 
+IGNORE_INDEX = -100  # targets equal to this are left out of a loss (torch's ignore_index default)
+
+
 def _check_reduction(reduction: str, op: str) -> None:
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{op}: reduction must be one of {_REDUCTIONS}, not {reduction!r}")
@@ -181,7 +184,7 @@ def nll_loss(
     input: Tensor,
     target: Tensor,
     weight: Tensor | None = None,
-    ignore_index: int = -100,
+    ignore_index: int = IGNORE_INDEX,
     reduction: str = "mean",
     label_smoothing: float = 0.0,
 ) -> Tensor:
@@ -213,7 +216,9 @@ def nll_loss(
         # the common case, kept short: pick log p(target) of every kept row and average
         picked = rows[kept_rows, kept_targets]
         total = picked.sum()
-        return total * (-1.0 / kept_rows.size) if reduction == "mean" else -total
+        if reduction == "sum":
+            return -total
+        return total * (-1.0 / kept_rows.size if kept_rows.size else float("nan"))  # torch: nan if none kept
 
     class_weight = (
         np.ones(num_classes, dtype=input.dtype) if weight is None else weight.data.astype(input.dtype)
@@ -230,14 +235,15 @@ def nll_loss(
         return losses.reshape(targets.shape)
     if reduction == "sum":
         return losses.sum()
-    return losses.sum() * (1.0 / row_weight.sum())
+    total_weight = float(row_weight.sum())
+    return losses.sum() * (1.0 / total_weight if total_weight else float("nan"))  # torch: nan if none kept
 
 
 def cross_entropy(
     input: Tensor,
     target: Tensor,
     weight: Tensor | None = None,
-    ignore_index: int = -100,
+    ignore_index: int = IGNORE_INDEX,
     reduction: str = "mean",
     label_smoothing: float = 0.0,
 ) -> Tensor:
@@ -279,7 +285,7 @@ def cross_entropy(
 
 
 def fused_cross_entropy(
-    input: Tensor, target: Tensor, ignore_index: int = -100, reduction: str = "mean"
+    input: Tensor, target: Tensor, ignore_index: int = IGNORE_INDEX, reduction: str = "mean"
 ) -> Tensor:
     """`cross_entropy` for (N, C) logits and N class indices, computed as one op: the same value and
     gradient, in about three passes over the logits instead of ten and with one saved array instead
