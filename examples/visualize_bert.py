@@ -497,7 +497,7 @@ def fig_ablation(rec, tokens, out, model=None, batches=None, **_):
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+        description=__doc__.split("\n\n")[0], formatter_class=training.HelpFormatter
     )
     parser.add_argument("--checkpoint", required=True, help="folder written by train_bert.py")
     parser.add_argument("--out", help="folder for the PNGs (default: CHECKPOINT/figures)")
