@@ -316,8 +316,8 @@ def test_the_real_process_exits_1_with_one_line(world, tmp_path, case):
 
 
 @pytest.mark.parametrize(
-    "module", ["examples/bert_common.py", "examples/makemore_common.py", "examples/training_common.py",
-               "benchmarks/gpt_torch.py"],
+    "module", ["examples/bert_common.py", "examples/bert_probes.py", "examples/makemore_common.py",
+               "examples/training_common.py", "benchmarks/gpt_torch.py"],
 )  # fmt: skip
 def test_shared_modules_answer_help(module):
     pytest.importorskip("torch") if "torch" in module else None
@@ -331,7 +331,7 @@ def test_help_shows_each_default_once_and_documents_every_flag():
     scripts = sorted(p.name for p in EXAMPLES.glob("*.py") if not p.name.endswith("_common.py"))
     for script in scripts:
         module = importlib.import_module(script.removesuffix(".py"))
-        if not inspect.signature(module.main).parameters:
+        if not hasattr(module, "main") or not inspect.signature(module.main).parameters:
             continue  # reads sys.argv itself; its --help is checked with the other scripts' tests
         stdout = io.StringIO()
         with contextlib.redirect_stdout(stdout), pytest.raises(SystemExit):
