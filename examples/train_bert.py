@@ -243,7 +243,7 @@ def make_batch_indices(num_rows: int, batch_size: int, seed: int):
 def masked_lm_loss(model: BertForMaskedLM, batch: dict[str, np.ndarray]) -> tg.Tensor:
     """The MLM loss with the vocabulary-sized decoder run only where a token was chosen (about 15% of
     positions): the same value as `model(input_ids, ..., labels=labels).loss`, which computes logits
-    at every position and then ignores 85% of them, for much less work (BENCHMARKS.md workload 3
+    at every position and then ignores 85% of them, for much less work (benchmarks/bench_bert.py
     calls this `--head masked`)."""
     chosen = batch["labels"] != IGNORE_INDEX
     if not chosen.any():  # nothing to predict in this batch: the full forward gives the (nan) loss

@@ -497,7 +497,7 @@ def fig_ablation(rec, tokens, out, model=None, batches=None, **_):
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+        description=__doc__.split("\n\n")[0], formatter_class=training.HelpFormatter
     )
     parser.add_argument(
         "--checkpoint", help="folder written by train_bert.py (default: the shipped checkpoints/mini-bert)"
