@@ -33,12 +33,12 @@ from pathlib import Path
 import numpy as np
 
 import tinygrad_edu as tg
-from tinygrad_edu import training
 from tinygrad_edu.creation import default_generator
 from tinygrad_edu.data.play_kinds import CLASSES, load_play_kinds, majority_baseline
 from tinygrad_edu.files import atomic_write
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import training_common as training  # noqa: E402
 from classifier_common import (  # noqa: E402
     MAX_LENGTH_KEY,
     encode_texts,
@@ -72,7 +72,13 @@ def parse_args(argv=None) -> argparse.Namespace:
         batch_size=32,
         lr=None,  # per model: DEFAULT_LR
         out="runs/classifier",
-        eval_interval=0,  # 0: twice a run
+        eval_interval=0,  # added below: its default depends on --steps
+    )
+    parser.add_argument(
+        "--eval-interval",
+        type=int,
+        default=0,
+        help="validate (and save) every N steps (default: twice a run)",
     )
     parser.add_argument(
         "--labels", default="data/shakespeare_labels.tsv", help="play and kind of every speech"
@@ -98,8 +104,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--clip", type=float, default=1.0, help="clip the gradient's global norm to this")
     parser.add_argument("--embedding-dim", type=int, default=128, help="bow: size of the token vectors")
     parser.add_argument("--hidden-size", type=int, default=128, help="bow: width of the MLP's hidden layer")
-    parser.add_argument("--resume", action="store_true", help="continue from --out/training_state.npz")
-    parser.add_argument("--stop-after", type=int, help="stop (and save) after this many steps; see --resume")
     args = parser.parse_args(argv)
     args.lr = DEFAULT_LR[args.model] if args.lr is None else args.lr
     args.steps = DEFAULT_STEPS[args.model] if args.steps is None else args.steps
