@@ -103,7 +103,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     training.check_positive(batch_size=args.batch_size, shuffle_lines=args.shuffle_lines)
     if args.no_heldout and not args.sentences:
-        raise ValueError("--no-heldout leaves nothing to do: give sentences to score")
+        raise ValueError("--no-heldout leaves nothing to score; give sentences to score, or drop the flag")
     model, tokenizer = load_bert(args.checkpoint)
     result: dict = {"checkpoint": str(args.checkpoint or "checkpoints/mini-bert")}
 

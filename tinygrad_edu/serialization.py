@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_edu.device import check_device
 from tinygrad_edu.files import atomic_write
 from tinygrad_edu.tensor import Tensor
 
@@ -97,9 +98,12 @@ def save(obj: Any, path: str | os.PathLike) -> None:
         np.savez(file, **arrays)  # a file object, so numpy does not append ".npz" to the name
 
 
-def load(path: str | os.PathLike) -> Any:
+def load(path: str | os.PathLike, map_location=None, weights_only: bool = True, **pickle_load_args) -> Any:
     """Read what `save` wrote. A missing file raises FileNotFoundError; a truncated, corrupt or foreign
-    file raises ValueError naming the path."""
+    file raises ValueError naming the path. `map_location` may name the CPU (everything loads there);
+    `weights_only` is accepted as torch's: the format holds only data, never code."""
+    if map_location is not None and not callable(map_location) and not isinstance(map_location, dict):
+        check_device(map_location, "load")
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"load: no such checkpoint file: {path!r}")

@@ -328,3 +328,48 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     if reduction == "none":
         return squared
     return squared.sum() if reduction == "sum" else squared.mean()
+
+
+# ------------------------------------------------------------------------------------------------
+# attention
+
+
+def scaled_dot_product_attention(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    attn_mask: Tensor | None = None,
+    dropout_p: float = 0.0,
+    is_causal: bool = False,
+    scale: float | None = None,
+    enable_gqa: bool = False,
+) -> Tensor:
+    """softmax(Q K^T * scale + mask) V over the last two dimensions, as torch's function (which
+    returns only the result; `tg.nn.scaled_dot_product_attention` also returns the probabilities).
+
+    scale defaults to 1/sqrt(D). attn_mask: bool (True where attending is allowed) or additive floats.
+    is_causal: query i sees keys 0..i only. dropout_p is applied to the probabilities whenever it is
+    positive (pass `p if self.training else 0.0`, as with torch).
+    """
+    if is_causal and attn_mask is not None:
+        raise ValueError("scaled_dot_product_attention: pass either attn_mask or is_causal=True, not both")
+    if enable_gqa:
+        raise NotImplementedError("scaled_dot_product_attention: enable_gqa is not supported")
+    if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:
+        raise ValueError(
+            f"scaled_dot_product_attention: query {tuple(query.shape)}, key {tuple(key.shape)} and value "
+            f"{tuple(value.shape)} do not fit together"
+        )
+    scale = 1.0 / np.sqrt(query.shape[-1]) if scale is None else scale
+    scores = (query @ key.transpose(-2, -1)) * float(scale)
+    target, source = query.shape[-2], key.shape[-2]
+    if is_causal:
+        allowed = np.tril(np.ones((target, source), dtype=bool))
+        scores = scores.masked_fill(Tensor._wrap(~allowed), float("-inf"))
+    elif attn_mask is not None:
+        if attn_mask.dtype == np.bool_:
+            scores = scores.masked_fill(~attn_mask, float("-inf"))
+        else:
+            scores = scores + attn_mask
+    probs = scores.softmax(dim=-1)
+    return dropout(probs, dropout_p, training=dropout_p > 0.0) @ value
