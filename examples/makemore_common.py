@@ -154,7 +154,8 @@ class Run:
                 bar.set_postfix(loss=f"{running.value:.4f}", lr=f"{optimizer.param_groups[0]['lr']:.3g}")
             if self.step % args.eval_interval == 0 or self.step == args.steps:
                 losses = self.data.split_losses(model)
-                self.curve.add("train", self.step, losses["train_loss"])
+                if not full_batch:  # full batch: the batch loss already is the training loss
+                    self.curve.add("train", self.step, losses["train_loss"])
                 if "val_loss" in losses:
                     self.curve.add("val", self.step, losses["val_loss"])
                 message = "  ".join(

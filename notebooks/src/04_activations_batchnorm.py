@@ -33,7 +33,6 @@ import numpy as np
 from IPython.display import Image, display
 
 import tinygrad_edu as tg
-from examples.training_common import mean_loss as evaluate
 from models.mlp_bn import MLPBN, MLPBNConfig
 from tinygrad_edu import nn
 from tinygrad_edu.exercises import check_close, check_true, output_dir, repo_root, steps
@@ -42,6 +41,7 @@ warnings.filterwarnings("ignore", message="IProgress not found")  # tqdm without
 sys.path.insert(0, str(repo_root() / "examples"))
 import diagnose_mlp_bn as diagnose  # noqa: E402
 from makemore_common import NamesData  # noqa: E402
+from training_common import mean_loss as evaluate  # noqa: E402  (mean loss over a whole split)
 
 data = NamesData.load(str(repo_root() / "data" / "names.txt"), block_size=3)
 print(data.describe())

@@ -27,14 +27,14 @@ import numpy as np
 from IPython.display import Image, display
 
 import tinygrad_edu as tg
-from examples.training_common import count_parameters
 from models.gpt import GPT, Block, GPTConfig
 from tinygrad_edu.exercises import check_close, check_equal, output_dir, repo_root, steps
 from tinygrad_edu.nn import functional as F
 
 sys.path.insert(0, str(repo_root() / "examples"))
 import plot_attention  # noqa: E402
-from train_gpt import NamesTask, make_optimizer, mean_token_loss  # noqa: E402
+from train_gpt import NamesTask, make_optimizer  # noqa: E402
+from training_common import count_parameters, mean_loss  # noqa: E402
 
 data = NamesTask(str(repo_root() / "data" / "names.txt"), block_size=None)
 tokenizer = data.tokenizer
@@ -154,7 +154,7 @@ for step in range(train_args.steps):
     scheduler.step()
     losses.append(loss.item())
     if (step + 1) % eval_every == 0:
-        val_points.append((step, mean_token_loss(model, *data.splits["val"])))
+        val_points.append((step, mean_loss(model, *data.splits["val"], 512)))
 print(f"after {train_args.steps} steps: val loss per character {val_points[-1][1]:.4f}")
 
 fig, ax = plt.subplots(figsize=(6.5, 3.5))
