@@ -15,6 +15,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:  # run as `python examples/x.py` without installing the package
     sys.path.insert(0, str(REPO_ROOT))
 
+import training_health  # noqa: E402
+
 import tinygrad_edu as tg  # noqa: E402
 from tinygrad_edu import training  # noqa: E402
 from tinygrad_edu.data import CharTokenizer, build_dataset, load_words, split_words  # noqa: E402
@@ -75,12 +77,13 @@ def train_minibatches(model, optimizer, scheduler, data: NamesData, args, desc: 
     curve = training.LossCurve()
     running = training.RunningLoss()
     bar = training.progress(args.steps, desc=desc, disable=args.no_progress)
+    health = training_health.start(model, args)
     for step in bar:
         rows = rng.integers(0, len(X), size=args.batch_size)
         _, loss = model(tg.Tensor(X[rows]), tg.Tensor(Y[rows]))
         optimizer.zero_grad()
         loss.backward()
-        optimizer.step()
+        training_health.optimizer_step(health, optimizer)
         if scheduler is not None:
             scheduler.step()
         value = loss.item()
@@ -97,6 +100,7 @@ def train_minibatches(model, optimizer, scheduler, data: NamesData, args, desc: 
                 f"{k.replace('_loss', '')} {v:.4f}" for k, v in losses.items() if k != "test_loss"
             )
             bar.write(f"step {step + 1:>7}/{args.steps}: {message}")
+    training_health.finish(health, args, desc)
     return curve
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import makemore_common as common
 import numpy as np
+import training_health
 
 import tinygrad_edu as tg
 from models.bigram import BigramConfig, BigramCounts, BigramNN
@@ -31,6 +32,7 @@ def main(argv=None):
     parser.add_argument(
         "--one-hot", action="store_true", help="one_hot(x) @ W instead of the row lookup W[x]"
     )
+    training_health.add_args(parser)
     args = parser.parse_args(argv)
     training.check_positive(steps=args.steps, lr=args.lr, eval_interval=args.eval_interval)
     if args.batch_size < 0 or args.smoothing < 0:
@@ -76,17 +78,19 @@ def train_full_batch(model, optimizer, data, args):
     X, Y = (tg.Tensor(a) for a in data.splits["train"])
     curve = training.LossCurve()
     bar = training.progress(args.steps, desc="train_bigram", disable=args.no_progress)
+    health = training_health.start(model, args)
     for step in bar:
         _, loss = model(X, Y)
         optimizer.zero_grad()
         loss.backward()
-        optimizer.step()
+        training_health.optimizer_step(health, optimizer)
         curve.add("train (full batch)", step, loss.item())
         bar.set_postfix(loss=f"{loss.item():.4f}")
         if (step + 1) % args.eval_interval == 0 or step + 1 == args.steps:
             val = data.split_losses(model).get("val_loss", np.nan)
             curve.add("val", step + 1, val)
             bar.write(f"step {step + 1:>5}/{args.steps}: train {loss.item():.4f}  val {val:.4f}")
+    training_health.finish(health, args, "train_bigram")
     return curve
 
 

@@ -12,6 +12,7 @@ prints one JSON line. Sample again later with examples/sample.py --checkpoint ru
 from __future__ import annotations
 
 import makemore_common as common
+import training_health
 
 import tinygrad_edu as tg
 from models.mlp import MLP, MLPConfig
@@ -23,6 +24,7 @@ def main(argv=None):
         __doc__, steps=200_000, batch_size=32, lr=0.1, out="runs/mlp", eval_interval=10_000
     )
     common.add_lr_decay_args(parser, decay_step=100_000)
+    training_health.add_args(parser)
     model_args = parser.add_argument_group("model")
     model_args.add_argument("--block-size", type=int, default=3, help="characters of context")
     model_args.add_argument("--n-embd", type=int, default=10, help="embedding size per character")

@@ -14,6 +14,7 @@ statistics. Prints train/val loss at intervals; at the end train/val/test loss, 
 from __future__ import annotations
 
 import makemore_common as common
+import training_health
 
 import tinygrad_edu as tg
 from models.mlp_bn import MLPBN, MLPBNConfig
@@ -25,6 +26,7 @@ def main(argv=None):
         __doc__, steps=200_000, batch_size=32, lr=0.5, out="runs/mlp_bn", eval_interval=10_000
     )
     common.add_lr_decay_args(parser, decay_step=150_000)
+    training_health.add_args(parser)
     model_args = parser.add_argument_group("model")
     model_args.add_argument("--block-size", type=int, default=3, help="characters of context")
     model_args.add_argument("--n-embd", type=int, default=10, help="embedding size per character")

@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_edu.autograd.grad_mode import is_grad_enabled
+from tinygrad_edu.files import atomic_write
 from tinygrad_edu.health_plot import plot_dashboard
 from tinygrad_edu.nn.attention import SelfAttention
 from tinygrad_edu.nn.layers import GELU, ReLU, Tanh
@@ -98,6 +99,7 @@ class HealthReport:
         max_grad_norm: float | None = None,
         saturation: float = 0.97,
         jsonl: str | os.PathLike | None = None,
+        start_step: int = 0,
     ) -> None:
         if every < 1:
             raise ValueError(f"HealthReport: every must be at least 1, got {every}")
@@ -113,15 +115,25 @@ class HealthReport:
             (name, m) for name, m in model.named_modules() if isinstance(m, SelfAttention)
         ]
         self.records: list[dict] = []
-        self.step = 0  # the step whose forward, backward and update come next
+        self.step = start_step  # the step whose forward, backward and update come next (a resumed run: > 0)
         self.jsonl = jsonl
         if jsonl is not None:
-            with open(jsonl, "w", encoding="utf-8"):
-                pass  # a fresh file for this run
+            self._start_jsonl(jsonl, start_step)
         self._clip_events = self._clip_steps = 0
         self._handles: list = []
-        self._current: dict = {}
-        self._arm()
+        self._current: dict = {"activations": {}, "attention": {}}
+        if self.recording:
+            self._arm()
+
+    def _start_jsonl(self, path: str | os.PathLike, start_step: int) -> None:
+        """A fresh file; a resumed run (start_step > 0) keeps the records of the steps before it."""
+        kept = []
+        if start_step > 0 and os.path.exists(path):
+            with open(path, encoding="utf-8") as file:
+                kept = [record for line in file if (record := json.loads(line))["step"] < start_step]
+        self.records.extend(kept)
+        with atomic_write(path, "w", encoding="utf-8") as file:
+            file.writelines(json.dumps(record) + "\n" for record in kept)
 
     @property
     def recording(self) -> bool:

@@ -69,6 +69,7 @@ def _plot_activations(ax_hist, ax_sat, records: list[dict]) -> None:
         ax_sat.plot(steps, saturated, color=colour, marker=".", linewidth=1, label=name)
     ax_hist.set(title=f"activations at step {records[-1]['step']}", xlabel="output value", ylabel="density")
     ax_sat.set(title="saturated fraction (%)", xlabel="step", ylabel="% of outputs")
+    ax_sat.set_ylim(bottom=0)
     _legend(ax_hist, len(names))
     _legend(ax_sat, len(names))
 
@@ -76,7 +77,7 @@ def _plot_activations(ax_hist, ax_sat, records: list[dict]) -> None:
 def _plot_attention(ax, records: list[dict]) -> None:
     layers = records[-1]["attention"] if records else {}
     if not layers:
-        _empty(ax, "no attention (nn.SelfAttention) in the model")
+        _plot_activation_grads(ax, records)
         return
     colours = _colours(len(layers))
     for colour, (name, heads) in zip(colours, layers.items()):
@@ -90,6 +91,24 @@ def _plot_attention(ax, records: list[dict]) -> None:
         )
         ax.set_ylim(0, 1.05 * math.log(keys))
     _legend(ax, len(layers) + 1)
+
+
+def _plot_activation_grads(ax, records: list[dict]) -> None:
+    """Without attention, the third panel shows the gradient arriving at each activation's output."""
+    names = [n for n, s in records[-1]["activations"].items() if "grad_std" in s]
+    if not names:
+        _empty(ax, "no attention (nn.SelfAttention) and no activation gradients in the model")
+        return
+    for colour, name in zip(_colours(len(names)), names):
+        rows = [
+            (r["step"], r["activations"][name].get("grad_std", math.nan))
+            for r in records
+            if name in r["activations"]
+        ]
+        ax.plot([a for a, _ in rows], [b for _, b in rows], color=colour, marker=".", linewidth=1, label=name)
+    ax.set_yscale("log")
+    ax.set(title="gradient at the activations, std (no attention here)", xlabel="step", ylabel="std (log)")
+    _legend(ax, len(names))
 
 
 def _plot_params(ax_grad, ax_update, records: list[dict]) -> None:
@@ -116,7 +135,9 @@ def _plot_params(ax_grad, ax_update, records: list[dict]) -> None:
 
 def _plot_grad_norm(ax, records: list[dict]) -> None:
     steps = [r["step"] for r in records]
-    ax.plot(steps, [r["grad_norm"] for r in records], color="C0", marker=".", label="after clipping")
+    clipped = any("clip" in r for r in records)
+    norms = [r["grad_norm"] for r in records]
+    ax.plot(steps, norms, color="C0", marker=".", label="after clipping" if clipped else "all parameters")
     if any("grad_norm_before_clip" in r for r in records):
         before = [r.get("grad_norm_before_clip", math.nan) for r in records]
         ax.plot(steps, before, color="C1", marker=".", linewidth=1, label="before clipping")
@@ -133,8 +154,10 @@ def _plot_grad_norm(ax, records: list[dict]) -> None:
                  color="C3", alpha=0.25)  # fmt: skip
         twin.set_ylabel("% of steps clipped (bars)", fontsize=8)
         twin.set_ylim(0, 100)
-    ax.set_yscale("log")
-    ax.set(title=title, xlabel="step", ylabel="norm (log scale)")
+    finite = [n for n in norms if n > 0 and math.isfinite(n)]
+    if finite and max(finite) > 10 * min(finite):
+        ax.set_yscale("log")
+    ax.set(title=title, xlabel="step", ylabel="norm")
     ax.legend(fontsize=7)
 
 
