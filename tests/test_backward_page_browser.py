@@ -133,4 +133,4 @@ def test_tensor_page_shows_the_engine_gradients(browser, tmp_path):
             values = np.array([float(c.get_attribute("data-value")) for c in cells])
             np.testing.assert_array_equal(values, params[name].grad.data.ravel().astype(np.float64))
             shown_text = np.array([float(c.text) for c in cells])
-            np.testing.assert_allclose(shown_text, values, atol=1e-4)
+            np.testing.assert_allclose(shown_text, values, rtol=5e-3, atol=1e-3)  # shown with 3 digits

@@ -30,7 +30,7 @@ from tinygrad_edu.backward_trace import Trace, trace_backward
 from tinygrad_edu.files import atomic_write
 
 NODE_WIDTH, NODE_HEIGHT = 184, 62  # pixels; the page's script draws boxes of this size
-FULL_MATRIX_LIMIT = 64  # arrays with at most this many numbers (and at most 2 dims) are shown in full
+FULL_MATRIX_LIMIT = 64  # vectors and matrices (at most 8 columns) this small are shown in full
 _DOT_TIMEOUT_S = 30
 _MARGIN = 10  # pixels around the drawing
 
@@ -52,7 +52,7 @@ def _summary(value: Any) -> dict:
             max=float(numbers.max()),
             norm=float(np.sqrt((numbers * numbers).sum())),
         )
-        if array.size <= FULL_MATRIX_LIMIT and array.ndim <= 2:
+        if array.size <= FULL_MATRIX_LIMIT and (array.ndim == 1 or (array.ndim == 2 and array.shape[1] <= 8)):
             summary["values"] = numbers.tolist()
     return summary
 
