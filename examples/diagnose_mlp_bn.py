@@ -5,7 +5,7 @@ BatchNorm" lesson, for four set-ups side by side:
     BatchNorm + bad init           no BatchNorm + bad init      (bad: weights N(0, 1), not N(0, (5/3)^2/fan_in))
 
     python examples/diagnose_mlp_bn.py                         # 1000 steps each, figures in runs/diagnose/
-    python examples/diagnose_mlp_bn.py --steps 3000 --data ../shared/data/makemore_names.txt
+    python examples/diagnose_mlp_bn.py --steps 3000 --batch-size 64
 
 For each set-up, one training-health dashboard (`tinygrad_edu.health.HealthReport`, recorded every
 --health-every steps; how to read it: docs/health.md): the tanh outputs' histograms and saturated fraction
@@ -21,10 +21,10 @@ from pathlib import Path
 
 import makemore_common as common
 import numpy as np
+import training_common as training
 
 import tinygrad_edu as tg
 from models.mlp_bn import MLPBN, MLPBNConfig
-from tinygrad_edu import training
 from tinygrad_edu.health import HealthReport
 
 SETUPS = [  # (label, file name, batchnorm, kaiming init)
@@ -37,7 +37,7 @@ SATURATED = 0.97
 
 
 def run_setup(args, data, label: str, filename: str, batchnorm: bool, kaiming: bool):
-    """Train one set-up for --steps steps with a health report; return the model, losses and report."""
+    """Train one set-up for --steps steps under a health report; return the model, losses and report."""
     config = MLPBNConfig(
         data.tokenizer.vocab_size, args.block_size, args.n_embd, args.n_hidden, args.n_layers,
         batchnorm=batchnorm, init_gain=5 / 3 if kaiming else 1.0, kaiming=kaiming,
@@ -66,21 +66,20 @@ def run_setup(args, data, label: str, filename: str, batchnorm: bool, kaiming: b
 
 def main(argv=None):
     parser = training.make_parser(
-        __doc__, steps=1000, batch_size=32, lr=0.1, out="runs/diagnose", eval_interval=1000
+        __doc__, steps=1000, batch_size=32, lr=0.1, out="runs/diagnose", eval_interval=0, resume=False
     )
-    parser.add_argument("--block-size", type=int, default=3)
-    parser.add_argument("--n-embd", type=int, default=10)
-    parser.add_argument("--n-hidden", type=int, default=100)
-    parser.add_argument("--n-layers", type=int, default=5)
+    model_args = parser.add_argument_group("model")
+    model_args.add_argument("--block-size", type=int, default=3, help="characters of context")
+    model_args.add_argument("--n-embd", type=int, default=10, help="embedding size per character")
+    model_args.add_argument("--n-hidden", type=int, default=100, help="units per hidden layer")
+    model_args.add_argument("--n-layers", type=int, default=5, help="hidden layers")
     parser.add_argument("--health-every", type=int, default=20, help="steps between health records")
     args = parser.parse_args(argv)
     training.check_positive(
-        steps=args.steps,
-        lr=args.lr,
-        n_hidden=args.n_hidden,
-        n_layers=args.n_layers,
-        health_every=args.health_every,
-    )
+        steps=args.steps, lr=args.lr, block_size=args.block_size, n_embd=args.n_embd, n_hidden=args.n_hidden,
+        n_layers=args.n_layers, health_every=args.health_every,
+    )  # fmt: skip
+    training.check_out_folder(args.out)
     if args.batch_size < 2:
         raise ValueError("--batch-size must be at least 2 (BatchNorm normalises over the batch)")
     timer = training.Timer()
@@ -98,9 +97,11 @@ def main(argv=None):
         curves[label] = (list(range(len(losses))), losses)
         summary[filename] = {
             "val_loss": val,
-            "saturated": [round(s["saturated"], 3) for s in last["activations"].values()],
+            "saturated": [round(stats["saturated"], 3) for stats in last["activations"].values()],
             "update_data_log10": {
-                n: round(p["update_data_log10"], 2) for n, p in last["params"].items() if len(p["shape"]) == 2
+                name: round(p["update_data_log10"], 2)
+                for name, p in last["params"].items()
+                if len(p["shape"]) == 2
             },
             "plot": str(plot),
         }

@@ -31,10 +31,10 @@ import numpy as np
 
 import tinygrad_edu as tg
 from models.bert import capture_intermediates
-from tinygrad_edu import training
 from tinygrad_edu.data import load_corpus, split_corpus
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import training_common as training  # noqa: E402
 from bert_common import encode_sentence, heldout_batches, load_bert, mlm_metrics  # noqa: E402
 
 FIGURES = (
@@ -497,7 +497,7 @@ def fig_ablation(rec, tokens, out, model=None, batches=None, **_):
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+        description=__doc__.split("\n\n")[0], formatter_class=training.HelpFormatter
     )
     parser.add_argument(
         "--checkpoint", help="folder written by train_bert.py (default: the shipped checkpoints/mini-bert)"

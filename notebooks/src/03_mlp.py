@@ -20,10 +20,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import tinygrad_edu as tg
+from examples.training_common import count_parameters
+from examples.training_common import mean_loss as evaluate
 from models.mlp import MLP, MLPConfig
 from tinygrad_edu.data import CharTokenizer, build_dataset, load_words, split_words
 from tinygrad_edu.exercises import check_close, check_equal, check_true, fast_mode, repo_root, steps
-from tinygrad_edu.training import count_parameters, evaluate
 
 words = load_words(repo_root() / "data" / "names.txt")
 tokenizer = CharTokenizer.from_words(words)

@@ -33,10 +33,10 @@ import numpy as np
 from IPython.display import Image, display
 
 import tinygrad_edu as tg
+from examples.training_common import mean_loss as evaluate
 from models.mlp_bn import MLPBN, MLPBNConfig
 from tinygrad_edu import nn
 from tinygrad_edu.exercises import check_close, check_true, output_dir, repo_root, steps
-from tinygrad_edu.training import evaluate
 
 warnings.filterwarnings("ignore", message="IProgress not found")  # tqdm without ipywidgets
 sys.path.insert(0, str(repo_root() / "examples"))

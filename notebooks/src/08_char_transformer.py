@@ -27,10 +27,10 @@ import numpy as np
 from IPython.display import Image, display
 
 import tinygrad_edu as tg
+from examples.training_common import count_parameters
 from models.gpt import GPT, Block, GPTConfig
 from tinygrad_edu.exercises import check_close, check_equal, output_dir, repo_root, steps
 from tinygrad_edu.nn import functional as F
-from tinygrad_edu.training import count_parameters
 
 sys.path.insert(0, str(repo_root() / "examples"))
 import plot_attention  # noqa: E402

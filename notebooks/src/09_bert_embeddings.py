@@ -23,9 +23,9 @@ import numpy as np
 from lesson_bert import tiny_bert
 
 import tinygrad_edu as tg
+from examples.training_common import count_parameters
 from models.bert import capture_intermediates
 from tinygrad_edu.exercises import check_close, check_equal
-from tinygrad_edu.training import count_parameters
 
 model, tokenizer, checkpoint = tiny_bert()
 config = model.config
