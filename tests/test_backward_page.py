@@ -222,3 +222,29 @@ def test_notebook_display_is_an_iframe_holding_the_page():
     out, _ = neuron()
     shown = tg.viz.backward_page(out)._repr_html_()
     assert shown.startswith("<iframe srcdoc=") and "&lt;script&gt;" in shown
+
+
+def test_draw_graph_html_writes_both_pages_with_the_engines_gradients(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run(
+        [sys.executable, str(root / "examples" / "draw_graph.py"), "--html", "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=120, cwd=root, env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    assert "backward page:" in result.stdout, result.stderr[-1000:]
+    sys.path.insert(0, str(root / "examples"))
+    from draw_graph import makemore_loss
+
+    loss, params = makemore_loss()
+    data = embedded_data((tmp_path / "makemore_loss.html").read_text())
+    loss.backward()
+    by_name = {n["name"]: n for n in data["nodes"] if n["name"]}
+    assert set(by_name) == set(params)
+    for name, tensor in params.items():
+        assert by_name[name]["grad"]["norm"] == pytest.approx(
+            float(np.linalg.norm(tensor.grad.data)), rel=1e-6
+        )
+    assert not NETWORK.search((tmp_path / "neuron.html").read_text())
