@@ -67,6 +67,41 @@ def test_heldout_loss_on_the_tests_subset_matches_the_card(shipped):
     assert baseline - loss > 1.5  # far below the unigram baseline: the model uses context
 
 
+def test_transformers_alone_reaches_the_cards_heldout_loss():
+    """The same held-out subset scored by `transformers` only: its tokenizer turns the speeches into
+    ids, and its model scores the masked rows (our masking, so that the masked tokens are the card's)."""
+    torch = pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+    hf_model = transformers.BertForMaskedLM.from_pretrained(FOLDER).eval()
+    hf_tokenizer = transformers.BertTokenizer.from_pretrained(FOLDER)
+    _, heldout = split_corpus(load_corpus(ROOT / "data" / "shakespeare.txt"))
+
+    class HFTokenizer:  # the interface `heldout_batches` needs, answered by transformers' tokenizer
+        cls_token_id, sep_token_id = hf_tokenizer.cls_token_id, hf_tokenizer.sep_token_id
+        pad_token_id, mask_token_id = hf_tokenizer.pad_token_id, hf_tokenizer.mask_token_id
+        vocab_size = hf_tokenizer.vocab_size
+        special_token_ids = set(hf_tokenizer.all_special_ids)
+
+        def tokenize(self, text):
+            return hf_tokenizer.tokenize(text)
+
+        def convert_tokens_to_ids(self, tokens):
+            return hf_tokenizer.convert_tokens_to_ids(tokens)
+
+    batches = heldout_batches(HFTokenizer(), heldout, 64, 64, max_rows=SUBSET_ROWS)
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for batch in batches:
+            output = hf_model(
+                input_ids=torch.tensor(batch["input_ids"]),
+                attention_mask=torch.tensor(batch["attention_mask"]),
+                labels=torch.tensor(batch["labels"]),
+            )
+            tokens = int((batch["labels"] != -100).sum())
+            total, count = total + float(output.loss) * tokens, count + tokens
+    assert total / count == pytest.approx(card_number("first 256 held-out rows"), abs=0.02)
+
+
 def test_fill_mask_probes_give_the_cards_answers(shipped):
     model, tokenizer = shipped
     probes = re.findall(r"^\| `(.+?\[MASK\].*?)` \| (.+?) \|", CARD, flags=re.M)
