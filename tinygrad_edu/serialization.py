@@ -107,7 +107,13 @@ def load(path: str | os.PathLike, map_location=None, weights_only: bool = True, 
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"load: no such checkpoint file: {path!r}")
+    with open(path, "rb") as file:
+        magic = file.read(6)
     try:
+        if not magic:
+            raise ValueError("the file is empty")
+        if not magic.startswith((b"PK", b"\x93NUMPY")):
+            raise ValueError("it is not a numpy .npz archive")
         archive = np.load(path, allow_pickle=False)
         if not isinstance(archive, np.lib.npyio.NpzFile):
             raise ValueError("it holds a single numpy array, not an archive")
@@ -126,6 +132,7 @@ def load(path: str | os.PathLike, map_location=None, weights_only: bool = True, 
             if array.dtype.kind not in "biuf":  # what save() writes; a complex or text array is foreign
                 raise ValueError(f"entry {name} has dtype {array.dtype}, which save() never writes")
         return _decode(structure["root"], arrays)
+    # a malformed file can raise any of these; the caller gets one kind, naming the file
     except (
         ValueError,
         OSError,
@@ -138,7 +145,8 @@ def load(path: str | os.PathLike, map_location=None, weights_only: bool = True, 
         MemoryError,
         zipfile.BadZipFile,
         UnicodeDecodeError,
-    ) as error:  # fmt: skip  (a malformed file can raise any of these; the caller gets one kind)
+    ) as error:
+        reason = f"an entry it refers to is missing: {error}" if isinstance(error, KeyError) else error
         raise ValueError(
-            f"load: {path!r} is not a readable tinygrad_edu checkpoint (truncated, corrupt or another format): {error}"
+            f"load: {path!r} is not a readable tinygrad_edu checkpoint (truncated, corrupt or another format): {reason}"
         ) from error
