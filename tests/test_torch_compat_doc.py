@@ -53,3 +53,23 @@ def test_every_torch_name_listed_exists_in_torch():
         if torch_name.startswith("torch.utils.tensorboard"):
             continue  # torch's needs the separate tensorboard package
         resolve(torch_name)
+
+
+def readme_example() -> str:
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    section = readme.split("## PyTorch programs, imports changed", 1)[1]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+@pytest.mark.parametrize("library", ["tinygrad_edu", "torch"])
+def test_readme_example_runs_on_both_libraries(library, monkeypatch, capsys):
+    source = readme_example()
+    if library == "torch":
+        pytest.importorskip("torch")
+        # each import line carries its torch spelling as a comment: use that instead
+        source = re.sub(r"^(?:import|from) tinygrad_edu.*# (.*)$", r"\1", source, flags=re.M)
+        assert "tinygrad_edu" not in source
+    monkeypatch.chdir(DOC.parents[1])
+    exec(compile(source, "README.md", "exec"), {"__name__": "readme_example"})
+    loss = float(capsys.readouterr().out.split("last batch loss")[1])
+    assert 1.5 < loss < 3.3  # trained below the uniform guess, log(27) = 3.30
