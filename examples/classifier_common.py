@@ -11,12 +11,12 @@ import json
 from pathlib import Path
 
 import numpy as np
+import training_common as training
 
 import tinygrad_edu as tg
 from models.bert_classification import BertForSequenceClassification, has_classifier_head
 from models.bow_classifier import MODEL_TYPE as BOW_MODEL_TYPE
 from models.bow_classifier import BagOfWordsClassifier
-from tinygrad_edu import training
 from tinygrad_edu.data import WordPieceTokenizer
 from tinygrad_edu.data.play_kinds import confusion_matrix, per_class_scores
 

@@ -16,9 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from tinygrad_edu import training
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import training_common as training  # noqa: E402
 from classifier_common import class_names, load_classifier, predict_probs  # noqa: E402
 
 

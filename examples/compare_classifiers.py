@@ -16,8 +16,8 @@ import json
 from pathlib import Path
 
 import numpy as np
+import training_common as training
 
-from tinygrad_edu import training
 from tinygrad_edu.files import atomic_write
 
 ORDER = ("bow", "bert-scratch", "bert-pretrained-frozen", "bert-pretrained")

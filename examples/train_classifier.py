@@ -33,12 +33,12 @@ from pathlib import Path
 import numpy as np
 
 import tinygrad_edu as tg
-from tinygrad_edu import training
 from tinygrad_edu.creation import default_generator
 from tinygrad_edu.data.play_kinds import CLASSES, load_play_kinds, majority_baseline
 from tinygrad_edu.files import atomic_write
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import training_common as training  # noqa: E402
 from classifier_common import (  # noqa: E402
     MAX_LENGTH_KEY,
     encode_texts,
@@ -73,6 +73,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         lr=None,  # per model: DEFAULT_LR
         out="runs/classifier",
         eval_interval=0,  # 0: twice a run
+        resume=False,  # its own --resume and --stop-after, below
     )
     parser.add_argument(
         "--labels", default="data/shakespeare_labels.tsv", help="play and kind of every speech"
