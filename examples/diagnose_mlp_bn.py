@@ -66,7 +66,13 @@ def run_setup(args, data, label: str, filename: str, batchnorm: bool, kaiming: b
 
 def main(argv=None):
     parser = training.make_parser(
-        __doc__, steps=1000, batch_size=32, lr=0.1, out="runs/diagnose", eval_interval=0, resume=False
+        __doc__,
+        steps=1000,
+        batch_size=32,
+        lr=0.1,
+        out="runs/diagnose",
+        interval_evaluations=False,
+        resume=False,
     )
     model_args = parser.add_argument_group("model")
     model_args.add_argument("--block-size", type=int, default=3, help="characters of context")
