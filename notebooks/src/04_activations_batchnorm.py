@@ -48,7 +48,7 @@ data = NamesData.load(str(repo_root() / "data" / "names.txt"), block_size=3)
 print(data.describe())
 # the script's command-line flags, as plain attributes
 args = SimpleNamespace(block_size=3, n_embd=10, n_hidden=100, n_layers=5, seed=42, lr=0.1, batch_size=32,
-                       steps=steps(full=1000, fast=150), no_progress=True, health_every=steps(full=20, fast=10))
+                       steps=steps(full=1000, fast=150), no_progress=True, health_every=steps(full=20, fast=25))
 out = output_dir("04_activations_batchnorm")
 args.out = str(out)
 

@@ -146,7 +146,7 @@ optimizer, scheduler = make_optimizer(model, train_args)
 rng = np.random.default_rng(1337)
 losses, val_points = [], []
 eval_every = max(train_args.steps // 5, 1)
-health = HealthReport(model, every=max(train_args.steps // 30, 1), max_grad_norm=1.0)
+health = HealthReport(model, every=steps(full=50, fast=10), max_grad_norm=1.0)
 for step in range(train_args.steps):
     batch_inputs, batch_targets = data.batch(rng, 32)
     _, loss = model(tg.Tensor(batch_inputs), tg.Tensor(batch_targets))
