@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import training_common as training
 
 from tinygrad_edu.files import atomic_write
 

@@ -107,7 +107,7 @@ def check(model: MLP, Xb: np.ndarray, Yb: np.ndarray) -> float:
 
 def main(argv=None):
     parser = training.make_parser(
-        __doc__, steps=1000, batch_size=32, lr=0.1, out=None, eval_interval=0, resume=False
+        __doc__, steps=1000, batch_size=32, lr=0.1, out=None, interval_evaluations=False, resume=False
     )
     parser.add_argument("--n-hidden", type=int, default=64, help="hidden tanh units")
     args = parser.parse_args(argv)

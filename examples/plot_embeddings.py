@@ -57,9 +57,6 @@ def main(argv=None):
         axes.annotate(characters[i], points[i], xytext=(4, 4), textcoords="offset points", fontsize=12)
     for i in (i for i, char in enumerate(characters) if char == "."):
         axes.scatter(*points[i], s=60, color="tab:red", marker="s", zorder=3, label='"." (word boundary)')
-        axes.annotate(
-            ".", points[i], xytext=(4, -12), textcoords="offset points", fontsize=14, color="tab:red"
-        )
         axes.legend(loc="best", fontsize=9)
     axes.set(xlabel=axis_labels[0], ylabel=axis_labels[1])
     axes.set_title(f"character embeddings of the {checkpoint['model_type']} model ({table.shape[1]}-D)")

@@ -81,13 +81,14 @@ def make_parser(
     out: str | None = "runs/run",
     eval_interval: int | None = None,
     resume: bool = True,
+    interval_evaluations: bool = True,
 ) -> argparse.ArgumentParser:
     """An argparse parser with the flags every training script has; each script passes its own
     defaults and adds its model's flags. Relative paths are taken from the current directory.
 
     --data PATH, --steps N, --batch-size N, --lr LR, --seed S, --out DIR (unless `out` is None),
-    --eval-interval N (unless `eval_interval` is 0), --no-progress, and (with `resume`) --resume and
-    --stop-after N."""
+    --eval-interval N (unless `interval_evaluations` is False), --no-progress, and (with `resume`)
+    --resume and --stop-after N."""
     parser = argparse.ArgumentParser(description=description, formatter_class=HelpFormatter)
     group = parser.add_argument_group("training (common to all scripts)")
     group.add_argument("--data", default=data, help="training text (for names: one word per line)")
@@ -97,11 +98,11 @@ def make_parser(
     group.add_argument("--seed", type=int, default=seed, help="seed for weights, batches and sampling")
     if out is not None:  # a script that writes nothing has no --out
         group.add_argument("--out", default=out, help="output folder for the checkpoint and plots")
-    if eval_interval != 0:  # 0: a script without interval evaluations
+    if interval_evaluations:
         group.add_argument(
             "--eval-interval",
             type=int,
-            default=eval_interval if eval_interval is not None else max(1, steps // 10),
+            default=eval_interval if eval_interval is not None else max(1, (steps or 10) // 10),
             help="evaluate train/val loss (and save a checkpoint) every this many steps",
         )
     group.add_argument("--no-progress", action="store_true", help="no progress bar (log lines only)")
@@ -355,7 +356,8 @@ def count_parameters(model: tg.nn.Module) -> int:
 
 def run_record(args: argparse.Namespace, free: Iterable[str] = ()) -> dict:
     """The flags that define a run (all but `free` ones and those every run may change)."""
-    skip = {"resume", "stop_after", "no_progress", "out", *free}
+    # --health only watches the run, so a resumed run may turn it on or off
+    skip = {"resume", "stop_after", "no_progress", "out", "health", "health_every", *free}
     return {key: value for key, value in vars(args).items() if key not in skip}
 
 

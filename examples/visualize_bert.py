@@ -481,7 +481,8 @@ def fig_ablation(rec, tokens, out, model=None, batches=None, **_):
     left.set_xticks(range(heads), [f"head {h}" for h in range(heads)])
     left.set_yticks(range(layers), [f"layer {i}" for i in range(layers)])
     left.set_title("one head masked (head_mask): loss increase", fontsize=10)
-    figure.colorbar(image, ax=left, fraction=0.046, pad=0.02, label="increase in held-out loss (nats)")
+    # below the grid, so its label does not stand beside the bar chart's axis label saying the same
+    figure.colorbar(image, ax=left, orientation="horizontal", shrink=0.8, label="loss increase (nats)")
     positions = np.arange(layers)
     right.bar(positions - 0.2, np.array(attention_removed) - full, 0.4, label="attention removed")
     right.bar(positions + 0.2, np.array(ffn_removed) - full, 0.4, label="FFN removed")

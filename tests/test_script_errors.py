@@ -380,3 +380,21 @@ def test_zip_of_something_else_is_refused(tmp_path):
         archive.writestr("readme.txt", "hello")
     with pytest.raises(ValueError, match="model.npz"):
         tg.load(path)
+
+
+@pytest.mark.parametrize(
+    "error, line",
+    [
+        (MemoryError(), "error: out of memory; try a smaller --batch-size or model"),
+        (OSError(28, "No space left on device"), "error: OSError: [Errno 28] No space left on device"),
+        (KeyError("state_dict"), "error: missing key 'state_dict'"),
+        (ValueError("--steps must be positive\nsecond line"), "error: --steps must be positive"),
+    ],
+)
+def test_run_main_turns_any_failure_into_one_line(error, line):
+    def main():
+        raise error
+
+    with pytest.raises(SystemExit) as exit:
+        training_common.run_main(main)
+    assert exit.value.code == line
