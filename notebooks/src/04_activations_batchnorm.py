@@ -35,7 +35,7 @@ from IPython.display import Image, display
 import tinygrad_edu as tg
 from models.mlp_bn import MLPBN, MLPBNConfig
 from tinygrad_edu import nn
-from tinygrad_edu.exercises import check_close, check_true, output_dir, repo_root, steps
+from tinygrad_edu.exercises import check, output_dir, repo_root, steps
 from tinygrad_edu.training import evaluate
 
 warnings.filterwarnings("ignore", message="IProgress not found")  # tqdm without ipywidgets
@@ -222,8 +222,7 @@ except ValueError as error:
 answer_ex1 = None
 
 # %%
-check_close("exercise 1", answer_ex1, (5 / 3) / math.sqrt(3 * 10), rtol=1e-3,
-            hint="gain / sqrt(fan_in), with gain 5/3 and fan_in the input width of the layer.")
+check("04.1", answer_ex1, layer=first_linear)
 
 # %% [markdown]
 # **Exercise 2.** A tanh unit outputs $t = 0.99$. What fraction of the gradient arriving at its output
@@ -233,7 +232,7 @@ check_close("exercise 1", answer_ex1, (5 / 3) / math.sqrt(3 * 10), rtol=1e-3,
 answer_ex2 = None
 
 # %%
-check_close("exercise 2", answer_ex2, 1 - 0.99**2, hint="The local derivative of tanh, written with t.")
+check("04.2", answer_ex2)
 
 # %% [markdown]
 # **Exercise 3.** Write BatchNorm's training-mode forward in numpy: `x` has shape $(B, H)$, `gamma` and
@@ -245,14 +244,7 @@ def batchnorm_forward(x, gamma, beta, eps=1e-5):
 
 
 # %%
-rng = np.random.default_rng(4)
-x_ex3 = rng.normal(2.0, 3.0, size=(32, 5))
-gamma_ex3, beta_ex3 = rng.normal(size=5), rng.normal(size=5)
-bn_ex3 = nn.BatchNorm1d(5)
-with tg.no_grad():
-    bn_ex3.weight.data[...], bn_ex3.bias.data[...] = gamma_ex3, beta_ex3
-check_close("exercise 3", batchnorm_forward(x_ex3, gamma_ex3, beta_ex3), bn_ex3(tg.Tensor(x_ex3)),
-            rtol=1e-4, atol=1e-4, hint="Mean and variance over axis 0 (the batch), one per column.")
+check("04.3", batchnorm_forward)
 
 # %% [markdown]
 # **Exercise 4.** A fresh `BatchNorm1d` (running mean 0, momentum 0.1) sees one training batch whose
@@ -262,5 +254,4 @@ check_close("exercise 3", batchnorm_forward(x_ex3, gamma_ex3, beta_ex3), bn_ex3(
 answer_ex4 = None
 
 # %%
-check_close("exercise 4", answer_ex4, [0.2, -0.1, 0.4],
-            hint="running <- (1 - momentum) * running + momentum * batch mean, starting from 0.")
+check("04.4", answer_ex4)

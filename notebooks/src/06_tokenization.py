@@ -23,7 +23,7 @@ import numpy as np
 
 from tinygrad_edu.data import BPETokenizer, WordPieceTokenizer, load_corpus, split_corpus
 from tinygrad_edu.data.merges import merge_pair
-from tinygrad_edu.exercises import check_equal, fast_mode, output_dir, repo_root
+from tinygrad_edu.exercises import check, fast_mode, output_dir, repo_root
 
 speeches = load_corpus(repo_root() / "data" / "shakespeare.txt")
 train_speeches, heldout_speeches = split_corpus(speeches)
@@ -178,13 +178,7 @@ if transformers is not None:
 answer_ex1 = None
 
 # %%
-example = "aaabdaaabac"
-check_equal(
-    "exercise 1",
-    answer_ex1,
-    "".join(Counter(zip(example, example[1:])).most_common(1)[0][0]),
-    hint="List every neighbouring pair (a,a), (a,a), (a,b), ... and count them.",
-)
+check("06.1", answer_ex1)
 
 # %% [markdown]
 # **Exercise 2.** Write `merge(ids, pair, new_id)` that replaces every non-overlapping occurrence of
@@ -196,17 +190,7 @@ def merge(ids, pair, new_id):
 
 
 # %%
-cases = [([1, 2, 3, 1, 2], (1, 2), 9), ([5, 5, 5], (5, 5), 7), ([1], (1, 2), 9), ([3, 1, 2, 2], (2, 2), 4)]
-if merge([1, 2], (1, 2), 9) is None:
-    check_equal("exercise 2", None, None)
-else:
-    for ids_in, pair, new_id in cases:
-        check_equal(
-            f"exercise 2, merge({ids_in}, {pair}, {new_id})",
-            merge(list(ids_in), pair, new_id),
-            merge_pair(list(ids_in), pair, new_id),
-            hint="Overlaps: in [5, 5, 5] only the first two 5s merge; the scan then continues after them.",
-        )
+check("06.2", merge)
 
 # %% [markdown]
 # **Exercise 3.** With the vocabulary below, how does WordPiece split the word `"unhappiness"`? Apply the
@@ -217,10 +201,4 @@ small_vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "u", "un", "unh", "
 answer_ex3 = None
 
 # %%
-check_equal(
-    "exercise 3",
-    answer_ex3,
-    WordPieceTokenizer(small_vocab).split_word("unhappiness"),
-    hint="Greedy: at each position take the LONGEST entry that matches (a '##' entry after the start), "
-    "even if a shorter one would lead to fewer pieces.",
-)
+check("06.3", answer_ex3, vocab=small_vocab)

@@ -28,7 +28,7 @@ from IPython.display import Image, display
 
 import tinygrad_edu as tg
 from models.gpt import GPT, Block, GPTConfig
-from tinygrad_edu.exercises import check_close, check_equal, output_dir, repo_root, steps
+from tinygrad_edu.exercises import check, output_dir, repo_root, steps
 from tinygrad_edu.nn import functional as F
 from tinygrad_edu.training import count_parameters
 
@@ -224,22 +224,20 @@ display(Image(filename=str(path), width=800))
 answer_ex1 = None
 
 # %%
-check_equal("exercise 1", answer_ex1, count_parameters(Block(config)),
-            hint="Each Linear(a, b) has a*b + b; there are two LayerNorms of 2C, four (C, C) Linears, "
-                 "one (C, 4C) and one (4C, C).")
+check("08.1", answer_ex1, block=Block(config))
 
 # %% [markdown]
 # **Exercise 2.** `model.attention_maps()` after a forward pass on a batch of 8 names padded to
 # $T = 12$: what is the shape (a tuple) of one layer's map for our 4-head model?
 
+# %%
+batch_ex2 = inputs[:8]  # 8 names padded to T = 12
+
 # %% [answer ex2]
 answer_ex2 = None
 
 # %%
-with tg.no_grad():
-    model(tg.Tensor(inputs[:8]))
-check_equal("exercise 2", None if answer_ex2 is None else tuple(answer_ex2), model.attention_maps()[0].shape,
-            hint="Batch, heads, then one row per query position and one column per key position.")
+check("08.2", answer_ex2, model=model, batch=batch_ex2)
 
 # %% [markdown]
 # **Exercise 3.** Write LayerNorm over the last axis in numpy (biased variance, `eps` inside the
@@ -251,8 +249,4 @@ def my_layer_norm(x, gamma, beta, eps=1e-5):
 
 
 # %%
-x_ex3 = np.random.default_rng(3).normal(1.0, 2.0, size=(2, 5, 32))
-gamma_ex3, beta_ex3 = np.linspace(0.5, 1.5, 32), np.linspace(-1, 1, 32)
-check_close("exercise 3", my_layer_norm(x_ex3, gamma_ex3, beta_ex3),
-            F.layer_norm(tg.Tensor(x_ex3), (32,), tg.Tensor(gamma_ex3), tg.Tensor(beta_ex3)),
-            atol=1e-4, hint="mean and variance over axis=-1 with keepdims=True, one pair per position.")
+check("08.3", my_layer_norm)

@@ -26,7 +26,7 @@ from lesson_bert import SCRIPT, tiny_bert_flags
 
 import tinygrad_edu as tg
 from tinygrad_edu.data import IGNORE_INDEX, MLMCollator, WordPieceTokenizer, load_corpus
-from tinygrad_edu.exercises import check_close, check_equal, fast_mode, output_dir, repo_root
+from tinygrad_edu.exercises import check, fast_mode, output_dir, repo_root
 
 speeches = load_corpus(repo_root() / "data" / "shakespeare.txt")
 tokenizer = WordPieceTokenizer.train(speeches[:1500], vocab_size=600)  # a small vocabulary for the demo
@@ -144,7 +144,7 @@ plt.show()
 answer_ex1 = None
 
 # %%
-check_close("exercise 1", answer_ex1, 100 * 0.15 * 0.8, hint="15% are chosen; 80% of those become [MASK].")
+check("13.1", answer_ex1, collator=collator)
 
 # %% [markdown]
 # **Exercise 2.** For the four masked copies in `batch` (section 1), how many positions in all enter
@@ -154,8 +154,7 @@ check_close("exercise 1", answer_ex1, 100 * 0.15 * 0.8, hint="15% are chosen; 80
 answer_ex2 = None
 
 # %%
-check_equal("exercise 2", answer_ex2, int((batch["labels"] != IGNORE_INDEX).sum()),
-            hint="A position counts when its label is not IGNORE_INDEX (-100).")
+check("13.2", answer_ex2, labels=batch["labels"])
 
 # %% [markdown]
 # **Exercise 3.** The loss of a masked token whose true id gets probability $p$ is $-\log p$. With
@@ -166,5 +165,4 @@ check_equal("exercise 2", answer_ex2, int((batch["labels"] != IGNORE_INDEX).sum(
 answer_ex3 = None
 
 # %%
-check_close("exercise 3", answer_ex3, np.exp(heldout_values[-1]), rtol=1e-3,
-            hint="np.exp of the last held-out loss: state['curve']['held-out'][1][-1].")
+check("13.3", answer_ex3, heldout_losses=heldout_values)
