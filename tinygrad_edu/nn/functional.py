@@ -107,6 +107,33 @@ def layer_norm(
     return N.LayerNorm.apply(input, weight, bias, dims, eps)
 
 
+def group_norm(
+    input: Tensor,
+    num_groups: int,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Split the C channels (dim 1) of each sample into `num_groups` groups and normalise each group
+    over its channels and positions; then scale and shift per channel. One group: every channel and
+    position of a sample together (LayerNorm over (C, *)); C groups: each channel alone (InstanceNorm).
+    Derivation: docs/derivations.md#layernorm-and-groupnorm"""
+    if input.ndim < 2 or input.shape[1] % num_groups:
+        raise ValueError(
+            f"group_norm: expected an input (N, C, *) with C divisible by num_groups={num_groups}, "
+            f"got shape {tuple(input.shape)}"
+        )
+    batch, channels = input.shape[0], input.shape[1]
+    grouped = input.reshape(batch, num_groups, -1)  # each row: one group's channels and positions
+    output = N.LayerNorm.apply(grouped, None, None, (2,), eps).reshape(*input.shape)
+    channel_shape = (1, channels) + (1,) * (input.ndim - 2)
+    if weight is not None:
+        output = output * weight.reshape(channel_shape)
+    if bias is not None:
+        output = output + bias.reshape(channel_shape)
+    return output
+
+
 def batch_norm(
     input: Tensor,
     running_mean: Tensor | None,
