@@ -15,15 +15,28 @@ import numpy as np
 
 import tinygrad_edu as tg
 from models.bert import BertForMaskedLM
-from tinygrad_edu.data import IGNORE_INDEX, MLMCollator, WordPieceTokenizer, pack_sequences
+from tinygrad_edu.data import IGNORE_INDEX, MLMCollator, WordPieceTokenizer, pack_sequences, unigram_log_probs
 
 HELDOUT_MASK_SEED = 1234  # the held-out tokens are masked once, with this seed, in every script
+# Held-out rows are 64 tokens long whatever a run trained on, so every model is scored on the same rows
+# (a model with fewer positions is scored on rows of its own length, and the scripts say so).
+HELDOUT_SEQ_LEN = 64
 
 
-def load_bert(checkpoint: str | Path) -> tuple[BertForMaskedLM, WordPieceTokenizer]:
+def heldout_seq_len(max_positions: int) -> int:
+    """The row length of the held-out measure for a model with `max_positions` positions."""
+    return min(HELDOUT_SEQ_LEN, max_positions)
+
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+# The trained Mini-BERT that ships with the project; the scripts use it when no --checkpoint is given.
+DEFAULT_CHECKPOINT = REPO_ROOT / "checkpoints" / "mini-bert"
+
+
+def load_bert(checkpoint: str | Path | None = None) -> tuple[BertForMaskedLM, WordPieceTokenizer]:
     """Model and tokenizer from a folder written by `train_bert.py` (config.json, model.safetensors,
-    vocab.txt); the model is put in eval mode."""
-    folder = Path(checkpoint)
+    vocab.txt), by default the shipped `checkpoints/mini-bert`; the model is put in eval mode."""
+    folder = DEFAULT_CHECKPOINT if checkpoint is None else Path(checkpoint)
     if not folder.is_dir():
         raise FileNotFoundError(
             f"no checkpoint folder {str(folder)!r}; train one with `python examples/train_bert.py --out DIR`"
@@ -72,7 +85,11 @@ def heldout_batches(
     max_rows: int | None = None,
 ) -> list[dict[str, np.ndarray]]:
     """The held-out speeches packed into rows and masked ONCE with a fixed seed: every evaluation (and
-    the unigram baseline) scores the same masked tokens, so numbers are comparable across runs."""
+    the unigram baseline) scores the same masked tokens, so numbers are comparable across runs.
+
+    15% of the ordinary tokens are chosen, as in training, but every chosen token is replaced by
+    `[MASK]` (no 10% random, no 10% kept): the model never sees the answer, so the loss measures what
+    it infers from the context alone."""
     rows = pack_sequences(
         tokenize_speeches(tokenizer, speeches),
         seq_len,
@@ -86,7 +103,10 @@ def heldout_batches(
     if len(rows) == 0:
         raise ValueError("the held-out text is empty after tokenisation")
     # all rows masked in one call, then cut into batches: the masked tokens do not depend on batch_size
-    masked = MLMCollator.from_tokenizer(tokenizer, seed=HELDOUT_MASK_SEED)(rows)
+    collator = MLMCollator.from_tokenizer(
+        tokenizer, seed=HELDOUT_MASK_SEED, mask_fraction=1.0, random_fraction=0.0
+    )
+    masked = collator(rows)
     return [
         {key: value[start : start + batch_size] for key, value in masked.items()}
         for start in range(0, len(rows), batch_size)
@@ -139,6 +159,15 @@ def mlm_metrics(
     finally:
         model.train(was_training)
     return summarize(total_loss, correct, count)
+
+
+def unigram_baseline(tokenizer: WordPieceTokenizer, train_speeches: list[str]) -> np.ndarray:
+    """The unigram baseline's log-probabilities: every token of the training speeches counted once
+    (`unigram_log_probs`), whatever the row length a run packs them into."""
+    tokens = np.array(
+        [i for ids in tokenize_speeches(tokenizer, train_speeches) for i in ids], dtype=np.int64
+    )
+    return unigram_log_probs(tokens, tokenizer.vocab_size, tokenizer.special_token_ids)
 
 
 def baseline_metrics(log_probs: np.ndarray, batches: list[dict[str, np.ndarray]]) -> dict[str, float]:

@@ -1,7 +1,7 @@
 """Fill in the blanks with a trained Mini-BERT: the top-k tokens for each [MASK], with probabilities.
 
-    python examples/fill_mask.py --checkpoint runs/bert_default "to be or not to [MASK] ."
-    python examples/fill_mask.py --checkpoint runs/bert_default --top-k 10 "my [MASK] , my lord !" "[MASK] me"
+    python examples/fill_mask.py "to be or not to [MASK] ."           # the shipped checkpoints/mini-bert
+    python examples/fill_mask.py --checkpoint runs/bert --top-k 10 "my [MASK] , my lord !" "[MASK] me"
 
 The model sees the whole sentence at once (both sides of the blank) and outputs, at the [MASK]
 position, a probability for every token of its vocabulary: softmax of the logits. A token that starts
@@ -43,7 +43,9 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
     )
-    parser.add_argument("--checkpoint", required=True, help="folder written by train_bert.py")
+    parser.add_argument(
+        "--checkpoint", help="folder written by train_bert.py (default: the shipped checkpoints/mini-bert)"
+    )
     parser.add_argument("--top-k", type=int, default=5, help="how many candidates to show per [MASK]")
     parser.add_argument(
         "texts", nargs="+", help='sentences with [MASK] in them, e.g. "to be or not to [MASK] ."'

@@ -42,12 +42,18 @@ from tinygrad_edu.data import (
     load_corpus,
     pack_sequences,
     split_corpus,
-    unigram_log_probs,
 )
 from tinygrad_edu.nn import functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bert_common import baseline_metrics, heldout_batches, mlm_metrics, tokenize_speeches  # noqa: E402
+from bert_common import (  # noqa: E402
+    baseline_metrics,
+    heldout_batches,
+    heldout_seq_len,
+    mlm_metrics,
+    tokenize_speeches,
+    unigram_baseline,
+)
 
 from models.bert import BertConfig, BertForMaskedLM  # noqa: E402
 
@@ -83,6 +89,7 @@ PRESETS = {
         eval_interval=50,
     ),
 }
+EVAL_BATCH_SIZE = 64  # rows per evaluation forward pass (does not change the figures)
 # the flags that fix the model and data; a resumed run must use the same ones
 ARCHITECTURE_FLAGS = (
     "vocab_size",
@@ -93,6 +100,7 @@ ARCHITECTURE_FLAGS = (
     "seq_len",
     "max_position_embeddings",
     "dropout",
+    "mlm_probability",
     "batch_size",
     "lr",
     "steps",
@@ -129,6 +137,12 @@ def build_parser(preset: str) -> argparse.ArgumentParser:
     )
     model.add_argument("--max-position-embeddings", type=int, default=defaults["max_position_embeddings"])
     model.add_argument("--dropout", type=float, default=0.1, help="hidden and attention dropout")
+    model.add_argument(
+        "--mlm-probability",
+        type=float,
+        default=defaults.get("mlm_probability", 0.15),
+        help="share of the ordinary tokens chosen for prediction in training (held-out: always 0.15)",
+    )
     optim = parser.add_argument_group("optimisation")
     optim.add_argument("--warmup-fraction", type=float, default=0.05, help="share of steps in linear warm-up")
     optim.add_argument("--weight-decay", type=float, default=0.01, help="AdamW's decoupled weight decay")
@@ -137,8 +151,8 @@ def build_parser(preset: str) -> argparse.ArgumentParser:
     run.add_argument(
         "--eval-rows",
         type=int,
-        default=256,
-        help="held-out rows scored at each interval (all rows at the end)",
+        help="score only the first N held-out rows at each interval, for a quicker look (the final "
+        "figure always uses every row; default: every row each time)",
     )
     run.add_argument("--checkpoint-interval", type=int, help="save every N steps (default: every eval)")
     run.add_argument("--resume", action="store_true", help="continue from --out/training_state.npz")
@@ -160,7 +174,6 @@ def parse_args(argv=None) -> argparse.Namespace:
         batch_size=args.batch_size,
         lr=args.lr,
         eval_interval=args.eval_interval,
-        eval_rows=args.eval_rows,
         hidden_size=args.hidden_size,
         num_layers=args.num_layers,
         num_heads=args.num_heads,
@@ -175,6 +188,10 @@ def parse_args(argv=None) -> argparse.Namespace:
         raise ValueError(
             f"--seq-len {args.seq_len} is longer than --max-position-embeddings {args.max_position_embeddings}"
         )
+    if args.eval_rows is not None and args.eval_rows < 1:
+        raise ValueError(f"--eval-rows must be a positive integer, got {args.eval_rows}")
+    if not 0.0 < args.mlm_probability < 1.0:
+        raise ValueError(f"--mlm-probability must lie in (0, 1), got {args.mlm_probability}")
     if not 0.0 <= args.warmup_fraction < 1.0:
         raise ValueError(f"--warmup-fraction must lie in [0, 1), got {args.warmup_fraction}")
     return args
@@ -258,17 +275,23 @@ def main(argv=None) -> None:
     )
     if len(train_rows) == 0:
         raise ValueError(f"the training text is shorter than one row of --seq-len {args.seq_len} tokens")
-    eval_all = heldout_batches(tokenizer, heldout_speeches, args.seq_len, args.batch_size)
-    eval_rows_batches = max(1, args.eval_rows // args.batch_size)
-    eval_some = eval_all[:eval_rows_batches]
-    log_probs = unigram_log_probs(train_rows, tokenizer.vocab_size, tokenizer.special_token_ids)
+    eval_seq_len = heldout_seq_len(args.max_position_embeddings)
+    eval_all = heldout_batches(tokenizer, heldout_speeches, eval_seq_len, EVAL_BATCH_SIZE)
+    eval_some = eval_all
+    if args.eval_rows is not None:
+        eval_some = heldout_batches(
+            tokenizer, heldout_speeches, eval_seq_len, EVAL_BATCH_SIZE, max_rows=args.eval_rows
+        )
+    rows_note = "" if args.eval_rows is None else f" (first {args.eval_rows} rows)"
+    log_probs = unigram_baseline(tokenizer, train_speeches)
     baseline_some, baseline_all = (
         baseline_metrics(log_probs, eval_some),
         baseline_metrics(log_probs, eval_all),
     )
     print(
         f"vocabulary {tokenizer.vocab_size} | {len(train_rows)} training rows of {args.seq_len} tokens "
-        f"({train_rows.size:,} tokens) | held-out: {sum(len(b['input_ids']) for b in eval_all)} rows, "
+        f"({train_rows.size:,} tokens) | held-out: {sum(len(b['input_ids']) for b in eval_all)} rows "
+        f"of {eval_seq_len}, "
         f"{baseline_all['tokens']} masked tokens"
     )
     print(
@@ -301,7 +324,7 @@ def main(argv=None) -> None:
     )
     warmup_steps = int(args.warmup_fraction * args.steps)
     scheduler = tg.optim.lr_scheduler.get_linear_schedule_with_warmup(optimizer, warmup_steps, args.steps)
-    collator = MLMCollator.from_tokenizer(tokenizer, seed=args.seed)
+    collator = MLMCollator.from_tokenizer(tokenizer, seed=args.seed, mlm_probability=args.mlm_probability)
     batch_indices = make_batch_indices(len(train_rows), args.batch_size, args.seed)
     print(
         f"Mini-BERT: {params:,} parameters | {args.num_layers} layers, {args.num_heads} heads, hidden "
@@ -366,9 +389,10 @@ def main(argv=None) -> None:
             metrics = mlm_metrics(model, eval_some)
             curve.add("held-out", done, metrics["loss"])
             message = (
-                f"step {done}/{args.steps} | train {running.value:.3f} | held-out loss {metrics['loss']:.3f} "
-                f"acc {metrics['accuracy']:.1%} ppl {metrics['perplexity']:.0f} | unigram baseline "
-                f"{baseline_some['loss']:.3f} | lr {scheduler.get_last_lr()[0]:.2e} | "
+                f"step {done}/{args.steps} | train {running.value:.3f} | held-out{rows_note} loss "
+                f"{metrics['loss']:.3f} acc {metrics['accuracy']:.1%} ppl {metrics['perplexity']:.0f} | "
+                f"unigram {baseline_some['loss']:.3f} (gap {baseline_some['loss'] - metrics['loss']:.2f}) | "
+                f"lr {scheduler.get_last_lr()[0]:.2e} | "
                 f"{seconds_before + timer.seconds:.0f}s"
             )
             bar.write(message) if not args.no_progress else print(message, flush=True)

@@ -1,7 +1,7 @@
 """Look inside a trained Mini-BERT: the figures of the BERT learning path, one PNG each.
 
-    python examples/visualize_bert.py --checkpoint runs/bert_default "to be or not to be , that is the question ."
-    python examples/visualize_bert.py --checkpoint runs/bert_default --only attention_heads,ablation "..."
+    python examples/visualize_bert.py "to be or not to be , that is the question ."   # checkpoints/mini-bert
+    python examples/visualize_bert.py --checkpoint runs/bert --only attention_heads,ablation "..."
 
 One forward pass over the sentence is recorded, every intermediate by name, and drawn:
 
@@ -499,8 +499,13 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
     )
-    parser.add_argument("--checkpoint", required=True, help="folder written by train_bert.py")
-    parser.add_argument("--out", help="folder for the PNGs (default: CHECKPOINT/figures)")
+    parser.add_argument(
+        "--checkpoint", help="folder written by train_bert.py (default: the shipped checkpoints/mini-bert)"
+    )
+    parser.add_argument(
+        "--out",
+        help="folder for the PNGs (default: CHECKPOINT/figures, or runs/mini-bert/figures for the shipped model)",
+    )
     parser.add_argument("--layer", type=int, default=0, help="layer for the single-layer figures")
     parser.add_argument("--head", type=int, default=0, help="head for the scores and scaling figures")
     parser.add_argument("--token", type=int, help="position of the token followed in token_flow (default 1)")
@@ -528,7 +533,8 @@ def main(argv=None) -> None:
     if args.token is not None and not 0 <= args.token < len(ids):
         raise ValueError(f"--token {args.token} is outside the sentence's {len(ids)} positions")
     tokens = tokenizer.convert_ids_to_tokens(ids)
-    out = Path(args.out) if args.out else Path(args.checkpoint) / "figures"
+    # the shipped checkpoint stays as it ships: its figures go to runs/ unless --out says otherwise
+    out = Path(args.out) if args.out else Path(args.checkpoint or "runs/mini-bert") / "figures"
     out.mkdir(parents=True, exist_ok=True)
 
     record = record_forward(model, ids)
