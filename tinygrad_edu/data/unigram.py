@@ -109,21 +109,33 @@ class UnigramTokenizer:
         return forward
 
     def expected_counts(self, word: str) -> tuple[dict[str, float], float]:
-        """E-step for one word: each piece's expected count under p(segmentation | word), and log p(word)."""
-        forward = self._forward(word)
-        backward = [-math.inf] * len(word) + [0.0]
-        edges = {end: self._edges(word, end) for end in range(1, len(word) + 1)}
-        for end in range(len(word), 0, -1):
-            for start, score in edges[end]:
-                backward[start] = _logsumexp([backward[start], score + backward[end]])
+        """E-step for one word: each piece's expected count under p(segmentation | word), and log p(word).
+
+        Forward-backward in probability space (a word's segmentations have a handful of pieces, so
+        their products stay far from float64's underflow): forward[i] sums p over the ways to cut
+        word[:i], backward[i] over the ways to cut word[i:]; a piece from j to i is used with probability
+        forward[j] p(piece) backward[i] / forward[n]."""
+        length = len(word)
+        edges = [[]] + [
+            [(start, math.exp(score)) for start, score in self._edges(word, end)]
+            for end in range(1, length + 1)
+        ]
+        forward = [1.0] + [0.0] * length
+        for end in range(1, length + 1):
+            forward[end] = sum(forward[start] * prob for start, prob in edges[end])
+        backward = [0.0] * length + [1.0]
+        for end in range(length, 0, -1):
+            for start, prob in edges[end]:
+                backward[start] += prob * backward[end]
         counts: dict[str, float] = {}
-        for end, ends_here in edges.items():
-            for start, score in ends_here:
+        for end in range(1, length + 1):
+            for start, prob in edges[end]:
                 piece = word[start:end]
                 if piece in self.scores:
-                    share = math.exp(forward[start] + score + backward[end] - forward[-1])
-                    counts[piece] = counts.get(piece, 0.0) + share
-        return counts, forward[-1]
+                    counts[piece] = (
+                        counts.get(piece, 0.0) + forward[start] * prob * backward[end] / forward[-1]
+                    )
+        return counts, math.log(forward[-1])
 
     def sample(self, word: str, alpha: float, rng: np.random.Generator) -> list[str]:
         """One segmentation drawn with probability proportional to p(segmentation)^alpha."""
@@ -167,7 +179,7 @@ class UnigramTokenizer:
             for start in range(len(word)):
                 for end in range(start + 2, min(len(word), start + max_piece_length) + 1):
                     substrings[word[start:end]] += count
-        seed_size = seed_size or 10 * vocab_size
+        seed_size = seed_size or 4 * vocab_size
         seed = sorted(substrings, key=lambda s: (-substrings[s] * len(s), s))[:seed_size]
         frequency = {**{c: float(sum(n for w, n in words.items() if c in w)) for c in characters}}
         frequency.update({piece: float(substrings[piece]) for piece in seed})
