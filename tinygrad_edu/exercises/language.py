@@ -17,6 +17,7 @@ from tinygrad_edu.data.wordpiece import WordPieceTokenizer
 from tinygrad_edu.exercises.compare import answered, call, close, exact, exercise, fail
 from tinygrad_edu.nn import functional as F
 from tinygrad_edu.nn.attention import causal_mask, scaled_dot_product_attention
+from tinygrad_edu.nn.positional import sinusoidal_encoding
 
 # ---- 06 tokenization ----
 
@@ -160,4 +161,16 @@ def _layer_norm(my_layer_norm: Any) -> None:
         expected,
         atol=1e-4,
         hint="mean and variance over axis=-1 with keepdims=True, one pair per position.",
+    )
+
+
+@exercise("08.4")
+def _positional_dot_product(answer: Any) -> None:
+    table = sinusoidal_encoding(16, 32)
+    close(
+        "exercise 4",
+        answer,
+        table[5] @ table[8],
+        factors={"2 (sine and cosine counted twice)": 2},
+        hint="each (sin, cos) pair contributes cos(k w_i) with k = 3; add up the 16 pairs, w_i = 10000^(-2i/32).",
     )
