@@ -65,7 +65,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 
 def embedding(input: Tensor, weight: Tensor) -> Tensor:
-    """Rows of `weight` picked by the integer ids in `input`: shape input.shape + (embedding_dim,)."""
+    """Rows of `weight` picked by the integer ids in `input`: shape input.shape + (embedding_dim,).
+    Its gradient is a scatter-add: docs/derivations.md#embedding"""
     ids = input.data if isinstance(input, Tensor) else np.asarray(input)
     if ids.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be integers, not {ids.dtype}")
@@ -95,7 +96,8 @@ def layer_norm(
     bias: Tensor | None = None,
     eps: float = 1e-5,
 ) -> Tensor:
-    """Normalise over the last len(normalized_shape) dimensions: (x - mean) / sqrt(var + eps)."""
+    """Normalise over the last len(normalized_shape) dimensions: (x - mean) / sqrt(var + eps).
+    Derivation: docs/derivations.md#layernorm-and-groupnorm"""
     normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     if tuple(input.shape[-len(normalized_shape) :]) != normalized_shape:
         raise ValueError(
