@@ -228,3 +228,20 @@ def test_function_exercises_run_the_learners_function():
         check("06.2", merge)
     with pytest.raises(ExerciseError, match="inf or nan"):
         check("07.3", lambda q, k, v: np.exp(q @ k.T) / np.exp(q @ k.T).sum(-1, keepdims=True) @ v)
+
+
+def test_output_dir_without_the_variable_leaves_no_folder_behind(tmp_path):
+    import os
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if k != "TG_NOTEBOOK_OUT"}
+    code = (
+        "from tinygrad_edu.exercises import output_dir\n"
+        "a, b = output_dir('lesson_a'), output_dir('lesson_b')\n"
+        "(a / 'model.bin').write_bytes(b'x')\n"
+        "assert a.parent == b.parent\n"
+        "print(a.parent)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    folder = Path(run.stdout.strip())
+    assert folder.name.startswith("tinygrad_edu_") and not folder.exists()

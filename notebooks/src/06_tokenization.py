@@ -295,3 +295,16 @@ answer_ex3 = None
 
 # %%
 check("06.3", answer_ex3, vocab=small_vocab)
+
+# %% [markdown]
+# **Exercise 4.** A Unigram vocabulary with the log-probabilities below. Which segmentation of the word
+# `"▁unhappy"` does Viterbi choose? Compare the total log-probability of each way to cut it (give the
+# list of pieces).
+
+# %% [answer ex4]
+toy_pieces = {"▁un": -3.0, "▁unh": -2.5, "happy": -4.0, "appy": -5.0, "▁": -2.0, "u": -8.0, "n": -8.0,
+              "h": -8.0, "a": -8.0, "p": -8.0, "y": -8.0}
+answer_ex4 = None
+
+# %%
+check("06.4", answer_ex4, pieces=toy_pieces)

@@ -13,6 +13,7 @@ import numpy as np
 import tinygrad_edu as tg
 from tinygrad_edu import nn
 from tinygrad_edu.data.merges import merge_pair
+from tinygrad_edu.data.unigram import UnigramTokenizer
 from tinygrad_edu.data.wordpiece import WordPieceTokenizer
 from tinygrad_edu.exercises.compare import answered, call, close, exact, exercise, fail
 from tinygrad_edu.nn import functional as F
@@ -70,6 +71,21 @@ def _wordpiece_split(answer: Any, vocab: list[str]) -> None:
         what="a list of pieces (strings)",
         hint="at each position take the LONGEST entry that matches ('##' entries after the start), "
         "even when a shorter one would give fewer pieces.",
+    )
+
+
+@exercise("06.4", "pieces")
+def _viterbi_by_hand(answer: Any, pieces: dict[str, float]) -> None:
+    answer = answered(answer)
+    if isinstance(answer, (list, tuple)) and "".join(answer) != "▁unhappy":
+        fail("exercise 4", "your pieces do not spell '▁unhappy' when joined")
+    exact(
+        "exercise 4",
+        answer,
+        UnigramTokenizer(pieces).viterbi("▁unhappy"),
+        what="a list of pieces (strings)",
+        hint="add up the log-probabilities of each way to cut the word; the largest total wins, "
+        "even when its first piece is not the longest.",
     )
 
 
