@@ -150,3 +150,9 @@ def loss_by_context(
             losses.append(-at[np.arange(len(chunk)), answers[start : start + 64]])
         result[radius] = float(np.concatenate(losses).mean())
     return result
+
+
+if __name__ == "__main__":  # shared code: --help describes it
+    import training_common
+
+    training_common.run_main(lambda: training_common.module_help(__doc__))

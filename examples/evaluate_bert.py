@@ -32,10 +32,10 @@ from pathlib import Path
 import numpy as np
 
 import tinygrad_edu as tg
-from tinygrad_edu import training
 from tinygrad_edu.data import load_corpus, split_corpus
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import training_common as training  # noqa: E402
 from bert_common import (  # noqa: E402
     baseline_metrics,
     encode_sentence,
@@ -88,7 +88,7 @@ def plot_context(path: Path, losses: dict[int, float], baseline: float, title: s
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+        description=__doc__.split("\n\n")[0], formatter_class=training.HelpFormatter
     )
     parser.add_argument(
         "--checkpoint", help="folder written by train_bert.py (default: the shipped checkpoints/mini-bert)"
@@ -103,7 +103,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     training.check_positive(batch_size=args.batch_size, shuffle_lines=args.shuffle_lines)
     if args.no_heldout and not args.sentences:
-        raise ValueError("--no-heldout leaves nothing to do: give sentences to score")
+        raise ValueError("--no-heldout leaves nothing to score; give sentences to score, or drop the flag")
     model, tokenizer = load_bert(args.checkpoint)
     result: dict = {"checkpoint": str(args.checkpoint or "checkpoints/mini-bert")}
 

@@ -56,8 +56,7 @@ import tinygrad_edu as tg
 from tinygrad_edu import nn
 from tinygrad_edu.nn import functional as F
 from tinygrad_edu.nn.attention import SelfAttention
-
-IGNORE_INDEX = -100  # labels equal to this are not predicted (positions that were not masked)
+from tinygrad_edu.nn.functional import IGNORE_INDEX  # labels of positions that were not masked
 
 
 @dataclass

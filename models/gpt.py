@@ -27,8 +27,7 @@ import tinygrad_edu as tg
 from tinygrad_edu import nn
 from tinygrad_edu.nn import functional as F
 from tinygrad_edu.nn.attention import SelfAttention
-
-IGNORE_INDEX = -1  # targets equal to this are skipped by the loss (padding after a name's end)
+from tinygrad_edu.nn.functional import IGNORE_INDEX  # targets to skip (padding after a name's end)
 
 
 @dataclass

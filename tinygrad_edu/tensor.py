@@ -21,8 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_edu.autograd import engine, function
-from tinygrad_edu.autograd.grad_mode import GRAD_STATE
+from tinygrad_edu.autograd import engine, function, inplace
+from tinygrad_edu.autograd.grad_mode import GRAD_STATE, set_grad_enabled
+from tinygrad_edu.device import CPU, check_device
+from tinygrad_edu.dtypes import as_dtype, can_store, check_same_dtype, is_dtype, result_type, true_divide_type
 
 float16 = np.dtype(np.float16)
 float32 = np.dtype(np.float32)
@@ -33,6 +35,7 @@ bool_ = np.dtype(np.bool_)
 DEFAULT_FLOAT = float32
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])
+TopKResult = namedtuple("TopKResult", ["values", "indices"])
 
 
 def _array_from(data: Any, dtype=None) -> np.ndarray:
@@ -41,7 +44,7 @@ def _array_from(data: Any, dtype=None) -> np.ndarray:
     if isinstance(data, Tensor):
         data = data.data
     if dtype is not None:
-        return np.array(data, dtype=np.dtype(dtype))
+        return np.array(data, dtype=as_dtype(dtype, "tensor"))
     array = np.array(data)
     if array.dtype == object or array.dtype.kind in "USV":
         raise TypeError(
@@ -245,10 +248,12 @@ class Tensor:
     def clone(self) -> Tensor:
         return S.Clone.apply(self)
 
-    def to(self, dtype) -> Tensor:
-        dtype = np.dtype(dtype)
-        if dtype == self.data.dtype:
-            return self
+    def to(self, *args, **kwargs) -> Tensor:
+        """`to(dtype)`, `to(device)`, `to(device, dtype)` or `to(other_tensor)`, as torch; the device
+        must be the CPU. Returns this tensor itself when nothing changes (unless `copy=True`)."""
+        dtype, copy = _to_args(args, kwargs, "to")
+        if dtype is None or dtype == self.data.dtype:
+            return self.clone() if copy else self
         if self.requires_grad and dtype.kind in "fc":
             return S.Cast.apply(self, dtype)
         return Tensor._wrap(self.data.astype(dtype))
@@ -272,6 +277,31 @@ class Tensor:
         return self
 
     # ----------------------------------------------------------------------------------------------
+    # devices and formatting, as a CPU-only torch (tinygrad_edu/device.py)
+
+    @property
+    def device(self):
+        return CPU
+
+    is_cuda = False
+
+    def cpu(self) -> Tensor:
+        return self
+
+    def cuda(self, device=None, non_blocking: bool = False) -> Tensor:
+        check_device("cuda" if device is None else device, "cuda")
+        return self
+
+    def pin_memory(self) -> Tensor:
+        return self  # no accelerator to copy to: pinned memory changes nothing
+
+    def __format__(self, spec: str) -> str:
+        # as torch: a 0-d tensor formats as its number (f"{loss:.4f}"), others as their repr
+        if self.data.ndim == 0:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
+    # ----------------------------------------------------------------------------------------------
     # arithmetic: Python numbers on either side take this tensor's dtype, as in torch
 
     def _operand(self, other: Any, op: str) -> Tensor:
@@ -290,40 +320,110 @@ class Tensor:
             f"{op}: unsupported operand type {type(other).__name__} (expected a Tensor or a number)"
         )
 
+    def _pair(self, other: Any, op: str, divide: bool = False) -> tuple[Tensor, Tensor]:
+        """Both operands of a binary op, cast to the result dtype by torch's promotion rule
+        (tinygrad_edu/dtypes.py): an int64 tensor plus a float32 tensor is float32, int / int is float32."""
+        dtype = self.data.dtype
+        if isinstance(other, Tensor):
+            if other.data.dtype == dtype and not (divide and dtype.kind not in "fc"):
+                return self, other  # the common case: nothing to promote
+            other_dtype, other_rank = other.data.dtype, 2 if other.data.ndim else 1
+        elif isinstance(other, bool | int | float | np.number | np.bool_):
+            other_dtype, other_rank = np.asarray(other).dtype, 0
+        elif isinstance(other, np.ndarray):
+            other = Tensor._wrap(other)
+            other_dtype, other_rank = other.data.dtype, 2 if other.data.ndim else 1
+        else:
+            raise TypeError(
+                f"{op}: unsupported operand type {type(other).__name__} (expected a Tensor or a number)"
+            )
+        target = result_type((dtype, 2 if self.data.ndim else 1), (other_dtype, other_rank))
+        if divide:
+            target = true_divide_type(target)
+        if isinstance(other, Tensor):
+            other = other if other.data.dtype == target else other.to(target)
+        else:
+            other = Tensor._wrap(np.array(other, dtype=target))
+        return (self if dtype == target else self.to(target)), other
+
     def __add__(self, other):
-        return E.Add.apply(self, self._operand(other, "add"))
+        return E.Add.apply(*self._pair(other, "add"))
 
     def __radd__(self, other):
-        return E.Add.apply(self._operand(other, "add"), self)
+        b, a = self._pair(other, "add")
+        return E.Add.apply(a, b)
 
     def __sub__(self, other):
-        return E.Sub.apply(self, self._operand(other, "sub"))
+        return E.Sub.apply(*self._pair(other, "sub"))
 
     def __rsub__(self, other):
-        return E.Sub.apply(self._operand(other, "sub"), self)
+        b, a = self._pair(other, "sub")
+        return E.Sub.apply(a, b)
 
     def __mul__(self, other):
-        return E.Mul.apply(self, self._operand(other, "mul"))
+        return E.Mul.apply(*self._pair(other, "mul"))
 
     def __rmul__(self, other):
-        return E.Mul.apply(self._operand(other, "mul"), self)
+        b, a = self._pair(other, "mul")
+        return E.Mul.apply(a, b)
 
     def __truediv__(self, other):
-        return E.Div.apply(self, self._operand(other, "div"))
+        return E.Div.apply(*self._pair(other, "div", divide=True))
 
     def __rtruediv__(self, other):
-        return E.Div.apply(self._operand(other, "div"), self)
+        b, a = self._pair(other, "div", divide=True)
+        return E.Div.apply(a, b)
 
     def __neg__(self):
         return E.Neg.apply(self)
 
     def __pow__(self, exponent):
         if isinstance(exponent, int | float) and not isinstance(exponent, bool):
-            return E.PowScalar.apply(self, exponent)
-        return E.Pow.apply(self, self._operand(exponent, "pow"))
+            base = (
+                self.to(DEFAULT_FLOAT)
+                if isinstance(exponent, float) and self.dtype.kind not in "fc"
+                else self
+            )
+            return E.PowScalar.apply(base, exponent)
+        return E.Pow.apply(*self._pair(exponent, "pow"))
 
     def __rpow__(self, base):
-        return E.Pow.apply(self._operand(base, "pow"), self)
+        exponent, base = self._pair(base, "pow")
+        return E.Pow.apply(base, exponent)
+
+    # in-place arithmetic (x += y) changes x itself, as torch, where no graph is involved; a non-leaf
+    # that is part of a graph gets the out-of-place result instead (the name is rebound to it)
+    def _inplace_binary(self, other, method, op: str) -> Tensor:
+        involved = GRAD_STATE.enabled and (
+            self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)
+        )
+        if involved:
+            if self.requires_grad and self.is_leaf:
+                raise RuntimeError(
+                    f"{op}: a leaf tensor that requires grad cannot be changed in place while grad mode is "
+                    "on; wrap the update in `with tg.no_grad():`"
+                )
+            return method(self, other)
+        with set_grad_enabled(False):
+            result = method(self, other)
+        if not can_store(result.dtype, self.dtype):
+            raise RuntimeError(
+                f"{op}: result type {result.dtype} can't be cast to the desired output type {self.dtype}"
+            )
+        self._inplace(op)[...] = result.data
+        return self
+
+    def __iadd__(self, other):
+        return self._inplace_binary(other, Tensor.__add__, "add_")
+
+    def __isub__(self, other):
+        return self._inplace_binary(other, Tensor.__sub__, "sub_")
+
+    def __imul__(self, other):
+        return self._inplace_binary(other, Tensor.__mul__, "mul_")
+
+    def __itruediv__(self, other):
+        return self._inplace_binary(other, Tensor.__truediv__, "div_")
 
     def __matmul__(self, other):
         return self.matmul(other)
@@ -419,13 +519,15 @@ class Tensor:
     clip = clamp
 
     def maximum(self, other):
-        return E.Maximum.apply(self, self._operand(other, "maximum"))
+        return E.Maximum.apply(*self._pair(other, "maximum"))
 
     def minimum(self, other):
-        return E.Minimum.apply(self, self._operand(other, "minimum"))
+        return E.Minimum.apply(*self._pair(other, "minimum"))
 
     def masked_fill(self, mask, value) -> Tensor:
-        """`value` where `mask` is True, this tensor elsewhere."""
+        """`value` where `mask` is True, this tensor elsewhere (in this tensor's dtype, as torch)."""
+        if not isinstance(value, Tensor):
+            value = Tensor._wrap(np.array(value, dtype=self.dtype))
         return where(mask, value, self)
 
     def softmax(self, dim: int) -> Tensor:
@@ -440,13 +542,15 @@ class Tensor:
     def _dim(self, dim: int, op: str) -> int:
         return R.normalize_dims(dim, self.ndim, op)[0] if self.ndim else 0
 
-    def sum(self, dim=None, keepdim: bool = False) -> Tensor:
+    def sum(self, dim=None, keepdim: bool = False, *, keepdims: bool | None = None) -> Tensor:
+        keepdim = keepdim if keepdims is None else keepdims  # numpy's spelling, which torch accepts too
         return R.Sum.apply(self, R.normalize_dims(dim, self.ndim, "sum"), keepdim)
 
-    def mean(self, dim=None, keepdim: bool = False) -> Tensor:
+    def mean(self, dim=None, keepdim: bool = False, *, keepdims: bool | None = None) -> Tensor:
+        keepdim = keepdim if keepdims is None else keepdims
         dims = R.normalize_dims(dim, self.ndim, "mean")
         count = int(np.prod([self.shape[d] for d in dims]))
-        return R.Sum.apply(self, dims, keepdim) * (1.0 / count)
+        return R.Sum.apply(self, dims, keepdim) * (1.0 / count if count else float("nan"))  # torch: nan
 
     def var(
         self, dim=None, keepdim: bool = False, *, correction: int = 1, unbiased: bool | None = None
@@ -507,6 +611,7 @@ class Tensor:
         """torch.matmul's rules: 1-D operands are treated as a row (left) or column (right) vector
         and that dimension is removed from the result; leading (batch) dimensions broadcast."""
         other = self._operand(other, "matmul")
+        check_same_dtype("matmul", self.dtype, other.dtype)
         if self.ndim == 0 or other.ndim == 0:
             raise ValueError(
                 f"matmul: both operands need at least one dimension, got shapes {self.shape} and {other.shape}"
@@ -630,10 +735,57 @@ class Tensor:
         return self.split(max(1, -(-length // chunks)), dim)
 
     def tril(self, diagonal: int = 0) -> Tensor:
-        return where(Tensor._wrap(np.tri(*self.shape[-2:], k=diagonal, dtype=bool)), self, 0.0)
+        zero = Tensor._wrap(np.zeros((), self.dtype))
+        return where(Tensor._wrap(np.tri(*self.shape[-2:], k=diagonal, dtype=bool)), self, zero)
 
     def triu(self, diagonal: int = 0) -> Tensor:
-        return where(Tensor._wrap(~np.tri(*self.shape[-2:], k=diagonal - 1, dtype=bool)), self, 0.0)
+        zero = Tensor._wrap(np.zeros((), self.dtype))
+        return where(Tensor._wrap(~np.tri(*self.shape[-2:], k=diagonal - 1, dtype=bool)), self, zero)
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> TopKResult:
+        """The k largest (or smallest) entries along `dim`, largest first, and their indices."""
+        dim = self._dim(dim, "topk")
+        if not 0 <= k <= self.shape[dim]:
+            raise ValueError(f"topk: k ({k}) is out of range for dimension {dim} of size {self.shape[dim]}")
+        order = np.argsort(-self.data if largest else self.data, axis=dim, kind="stable")
+        indices = np.take(order, np.arange(k), axis=dim)
+        return TopKResult(self._take_along(indices, dim), Tensor._wrap(indices.astype(int64)))
+
+    def _take_along(self, indices: np.ndarray, dim: int) -> Tensor:
+        """self gathered with `indices` along `dim` (differentiable: an advanced index)."""
+        grid = list(np.ogrid[tuple(slice(n) for n in indices.shape)])
+        grid[dim] = indices
+        return self[tuple(grid)]
+
+    def roll(self, shifts, dims=None) -> Tensor:
+        """Shift elements along `dims`, wrapping around (with no dims: over the flattened tensor)."""
+        if dims is None:
+            return self.flatten().roll(shifts, 0).reshape(self.shape)
+        shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+        dims = (dims,) if isinstance(dims, int) else tuple(dims)
+        if len(shifts) != len(dims):
+            raise ValueError(f"roll: shifts {shifts} and dims {dims} must have the same length")
+        out = self
+        for shift, dim in zip(shifts, dims):
+            dim = self._dim(dim, "roll")
+            source = (np.arange(self.shape[dim]) - shift) % max(self.shape[dim], 1)
+            out = out[(slice(None),) * dim + (source,)]
+        return out
+
+    def unbind(self, dim: int = 0) -> tuple:
+        dim = self._dim(dim, "unbind")
+        return tuple(self[(slice(None),) * dim + (i,)] for i in range(self.shape[dim]))
+
+    def log10(self) -> Tensor:
+        return self.log() * (1.0 / np.log(10.0))
+
+    def log2(self) -> Tensor:
+        return self.log() * (1.0 / np.log(2.0))
+
+    def t(self) -> Tensor:
+        if self.ndim > 2:
+            raise ValueError(f"t: expects a tensor with at most 2 dimensions, got shape {tuple(self.shape)}")
+        return self.T
 
     def __getitem__(self, index) -> Tensor:
         index = _numpy_index(index)
@@ -656,8 +808,20 @@ class Tensor:
         return self.data
 
     def __setitem__(self, index, value) -> None:
+        index = _numpy_index(index)
+        value_in_graph = isinstance(value, Tensor) and value.requires_grad
+        if (
+            GRAD_STATE.enabled
+            and not self.is_leaf
+            or (GRAD_STATE.enabled and value_in_graph and not self.requires_grad)
+        ):
+            # part of a graph: recorded as an op, so backward sees the write (autograd/inplace.py)
+            if not isinstance(value, Tensor):
+                value = Tensor._wrap(np.array(value, dtype=self.dtype))
+            inplace.record_inplace(self, S.IndexPut, value.to(self.dtype), index)
+            return
         data = self._inplace("setitem")
-        data[_numpy_index(index)] = value.data if isinstance(value, Tensor) else value
+        data[index] = value.data if isinstance(value, Tensor) else value
 
     def zero_(self) -> Tensor:
         self._inplace("zero_")[...] = 0
@@ -714,6 +878,11 @@ def _shape_arg(shape: Sequence) -> tuple:
     """Accept both f(2, 3) and f((2, 3)) as torch does."""
     if len(shape) == 1 and isinstance(shape[0], tuple | list):
         shape = shape[0]
+    for position, size in enumerate(shape):
+        if isinstance(size, bool) or not hasattr(size, "__index__"):  # 2.5 is not a size, as in torch
+            raise TypeError(
+                f"size must be a tuple of ints, but found element of type {type(size).__name__} at pos {position}"
+            )
     return tuple(int(s) for s in shape)
 
 
@@ -734,6 +903,26 @@ def _numpy_index_part(part):
     return part
 
 
+def _to_args(args: tuple, kwargs: dict, op: str):
+    """(dtype or None, copy) from the arguments torch's `.to` accepts; any device must be the CPU."""
+    kwargs = dict(kwargs)
+    dtype, copy = kwargs.pop("dtype", None), kwargs.pop("copy", False)
+    check_device(kwargs.pop("device", None), op)
+    kwargs.pop("non_blocking", None)
+    if kwargs:
+        raise TypeError(f"{op}: unexpected keyword argument(s) {sorted(kwargs)}")
+    for arg in args:
+        if isinstance(arg, Tensor):
+            dtype = arg.dtype
+        elif is_dtype(arg):
+            dtype = arg
+        elif isinstance(arg, bool):
+            continue  # the positional non_blocking of to(device, dtype, non_blocking)
+        else:
+            check_device(arg, op)
+    return (None if dtype is None else as_dtype(dtype, op)), copy
+
+
 def where(condition, input, other) -> Tensor:
     """`input` where `condition` is True, `other` elsewhere (numbers allowed for input and other)."""
     condition = condition if isinstance(condition, Tensor) else Tensor._wrap(np.asarray(condition))
@@ -741,8 +930,7 @@ def where(condition, input, other) -> Tensor:
         raise TypeError(f"where: condition must be a bool tensor, not {condition.dtype}")
     if not isinstance(input, Tensor):
         input = other._operand(input, "where") if isinstance(other, Tensor) else Tensor(input)
-    if not isinstance(other, Tensor):
-        other = input._operand(other, "where")
+    input, other = input._pair(other, "where")
     return E.Where.apply(condition, input, other)
 
 

@@ -156,6 +156,28 @@ def neuron(x1, w1, x2, w2, b):
 print("gradcheck passed:", tg.gradcheck(neuron, [2.0, -3.0, 0.0, 1.0, 6.8813735870195432]))
 
 # %% [markdown]
+# ### Watch the backward pass, one node at a time
+#
+# `tg.viz.backward_page(o)` replays the engine's backward pass on the graph and lets you step through it
+# (the **next** button, or the arrow keys once you have clicked the page). At each step the orange box
+# is the node being processed: the panel shows its upstream gradient $\partial o / \partial \text{node}$,
+# and for each input the local derivative, the contribution it receives (local derivative times
+# upstream) and that input's running sum. `tg.viz.save_html(o, "neuron.html")` writes the same page
+# to a file that any browser opens, offline.
+#
+# The second page is $f = a \cdot a + a$ at $a = 3$: `a` is used three times, so it receives three
+# contributions, $3 + 3$ from the product and $1$ from the sum, and its gradient is their sum, $7 = 2a + 1$.
+
+# %%
+tg.viz.backward_page(o, title="o = tanh(x1*w1 + x2*w2 + b)")
+
+# %%
+a = Value(3.0, label="a")
+f_of_a = a * a + a
+f_of_a.label = "f"
+tg.viz.backward_page(f_of_a, title="f = a*a + a: three contributions to a")
+
+# %% [markdown]
 # ## 4. A neuron, a layer, an MLP
 #
 # `tinygrad_edu.scalar_nn` builds the same thing as PyTorch's `nn` in a few lines: a `Neuron` computes

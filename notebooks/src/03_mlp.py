@@ -15,6 +15,7 @@
 
 # %%
 import math
+import sys
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -23,7 +24,10 @@ import tinygrad_edu as tg
 from models.mlp import MLP, MLPConfig
 from tinygrad_edu.data import CharTokenizer, build_dataset, load_words, split_words
 from tinygrad_edu.exercises import check, fast_mode, repo_root, steps
-from tinygrad_edu.training import count_parameters, evaluate
+
+sys.path.insert(0, str(repo_root() / "examples"))  # the example scripts' shared code
+from training_common import count_parameters  # noqa: E402
+from training_common import mean_loss as evaluate  # noqa: E402  (mean loss over a whole split)
 
 words = load_words(repo_root() / "data" / "names.txt")
 tokenizer = CharTokenizer.from_words(words)

@@ -36,19 +36,21 @@ import tinygrad_edu as tg
 from models.mlp_bn import MLPBN, MLPBNConfig
 from tinygrad_edu import nn
 from tinygrad_edu.exercises import check, output_dir, repo_root, steps
-from tinygrad_edu.training import evaluate
+from tinygrad_edu.health import HealthReport
 
 warnings.filterwarnings("ignore", message="IProgress not found")  # tqdm without ipywidgets
 sys.path.insert(0, str(repo_root() / "examples"))
 import diagnose_mlp_bn as diagnose  # noqa: E402
 from makemore_common import NamesData  # noqa: E402
+from training_common import mean_loss as evaluate  # noqa: E402  (mean loss over a whole split)
 
 data = NamesData.load(str(repo_root() / "data" / "names.txt"), block_size=3)
 print(data.describe())
 # the script's command-line flags, as plain attributes
 args = SimpleNamespace(block_size=3, n_embd=10, n_hidden=100, n_layers=5, seed=42, lr=0.1, batch_size=32,
-                       steps=steps(full=1000, fast=150), no_progress=True)
+                       steps=steps(full=1000, fast=150), no_progress=True, health_every=steps(full=20, fast=25))
 out = output_dir("04_activations_batchnorm")
+args.out = str(out)
 
 # %% [markdown]
 # ## 1. The loss at initialisation
@@ -70,21 +72,38 @@ print(f"without the 0.1 scaling: {evaluate(model, X_train, Y_train):.3f}")
 # %% [markdown]
 # ## 2. Initialisation: where the tanh outputs land
 #
-# `diagnose.inspect_batch` runs one batch of 1000 examples forward and backward and returns every
-# hidden layer's tanh outputs $t$, shape $(1000, 100)$ each, and the gradients arriving at them. With
-# weights $\mathcal{N}(0, 1)$ (no $1/\sqrt{n}$) the pre-activations have a standard deviation of
-# about $\sqrt{30} \approx 5.5$ in the first layer and $\sqrt{100} \cdot 0.8 \approx 8$ after: nearly
-# every unit sits at $\pm 1$. With Kaiming's scale they stay spread out.
+# A `HealthReport` (`tinygrad_edu/health.py`) hooks every `nn.Tanh` of a model and records, among other
+# things, a histogram of its outputs $t$ and the fraction of saturated units, $|t| > 0.97$. Here it
+# watches one forward and backward pass on 1000 examples, before any training (`report.update()`
+# around no optimizer step just takes the record). With weights $\mathcal{N}(0, 1)$ (no $1/\sqrt{n}$)
+# the pre-activations have a standard deviation of about $\sqrt{30} \approx 5.5$ in the first layer
+# and $\sqrt{100} \cdot 0.8 \approx 8$ after: nearly every unit sits at $\pm 1$. With Kaiming's scale
+# they stay spread out.
 
 # %%
+X_train, Y_train = data.splits["train"]
+rows = np.random.default_rng(args.seed + 1).integers(0, len(X_train), size=1000)
+
+
+def health_at_init(kaiming):
+    config = MLPBNConfig(batchnorm=False, kaiming=kaiming, init_gain=5 / 3 if kaiming else 1.0)
+    model = MLPBN(config, generator=tg.Generator(42))
+    report = HealthReport(model, every=1, saturation=diagnose.SATURATED)
+    _, loss = model(tg.Tensor(X_train[rows]), tg.Tensor(Y_train[rows]))
+    loss.backward()
+    with report.update():  # no optimizer step inside: this only takes the record
+        pass
+    return report.records[0]
+
+
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.5), sharey=True)
 for ax, kaiming in zip(axes, (False, True)):
-    config = MLPBNConfig(batchnorm=False, kaiming=kaiming, init_gain=5 / 3 if kaiming else 1.0)
-    activations, gradients = diagnose.inspect_batch(MLPBN(config, generator=tg.Generator(42)), data, args)
-    for layer, t in enumerate(activations, start=1):
-        saturated = (np.abs(t) > diagnose.SATURATED).mean()
-        ax.hist(t.ravel(), bins=50, range=(-1, 1), histtype="step", density=True,
-                label=f"layer {layer}: saturated {saturated:.0%}")
+    record = health_at_init(kaiming)
+    for layer, stats in enumerate(record["activations"].values(), start=1):
+        counts = np.array(stats["histogram"]["counts"], dtype=float)
+        edges = np.linspace(stats["histogram"]["low"], stats["histogram"]["high"], len(counts) + 1)
+        ax.stairs(counts / counts.sum() / (edges[1] - edges[0]), edges,
+                  label=f"layer {layer}: saturated {stats['saturated']:.0%}")
     ax.set_title("weights N(0, 1)" if not kaiming else "Kaiming: N(0, (5/3)² / fan_in)")
     ax.set_xlabel("tanh output")
     ax.legend(fontsize=8)
@@ -95,45 +114,40 @@ plt.show()
 # %% [markdown]
 # ## 3. Four set-ups, trained side by side
 #
-# `diagnose.run_setup` trains one set-up with SGD (lr 0.1, batch 32) and records, at every step and
-# for every weight matrix $W$, the **update:data ratio** $\mathrm{std}(\eta\, \nabla W) / \mathrm{std}(W)$:
-# how much of a weight one step changes. A rule of thumb puts it near $10^{-3}$. `diagnose.plot_setup`
-# draws the four panels of the script's figure: tanh outputs, gradients at them, weight gradients,
-# update:data ratios over the steps.
+# `diagnose.run_setup` trains one set-up with SGD (lr 0.1, batch 32) under a `HealthReport` that
+# records every `health_every` steps. Among its numbers, for every weight matrix $W$, the
+# **update:data ratio** $\mathrm{std}(\Delta W) / \mathrm{std}(W)$: how much of a weight one step
+# changes (for SGD, $\Delta W = -\eta\, \nabla W$). A rule of thumb puts it near $10^{-3}$, $-3$ on the
+# report's log10 scale. `report.save_png` draws the report's dashboard; `docs/health.md` explains
+# every panel.
 
 # %%
 results = {}
 for label, filename, batchnorm, kaiming in diagnose.SETUPS:
-    model, losses, ratios = diagnose.run_setup(args, data, batchnorm, kaiming)
-    activations, gradients = diagnose.inspect_batch(model, data, args)
-    results[filename] = SimpleNamespace(label=label, model=model, losses=losses, ratios=ratios,
-                                        activations=activations, gradients=gradients)
-    saturated = [f"{(np.abs(t) > diagnose.SATURATED).mean():.0%}" for t in activations]
+    model, losses, health = diagnose.run_setup(args, data, label, filename, batchnorm, kaiming)
+    results[filename] = SimpleNamespace(label=label, model=model, losses=losses, health=health)
+    saturated = [f"{stats['saturated']:.0%}" for stats in health.records[-1]["activations"].values()]
     print(f"{label:30s} val loss {evaluate(model, *data.splits['val']):.3f}, saturated per layer {saturated}")
 
 # %% [markdown]
-# The worst set-up: no BatchNorm and weights $\mathcal{N}(0,1)$. Look at the top-left panel (most units
-# saturated), the gradients at the tanh outputs (their widths differ by a factor of about 30 from the
-# first hidden layer to the last) and the update:data ratios (each layer learns at a very different
-# speed, the deep ones far below $10^{-3}$).
+# The worst set-up: no BatchNorm and weights $\mathcal{N}(0,1)$. Look at the top row: most tanh outputs
+# sit at $\pm 1$ (left), the saturated fraction stays high (middle), and the gradient arriving at the
+# tanh outputs shrinks layer by layer (right: a factor of about 30 from the first hidden layer to the
+# last). In the bottom row each layer learns at a very different speed: the update:data ratios spread
+# over more than a decade, the deepest hidden layers lowest.
 
 # %%
-backend = plt.get_backend()  # plot_setup switches matplotlib to its file-only backend: switch back after
-
-
 def show_setup(filename):
     result = results[filename]
-    path = diagnose.plot_setup(out / f"{filename}.png", result.label, result.model, result.ratios,
-                               result.activations, result.gradients, args)
-    plt.switch_backend(backend)
+    path = result.health.save_png(out / f"{filename}.png", title=result.label)
     display(Image(filename=str(path), width=900))
 
 
 show_setup("nobn_badinit")
 
 # %% [markdown]
-# And with BatchNorm and Kaiming's scale: the tanh outputs are spread over $(-1, 1)$, the gradients
-# arriving at each layer have similar widths, and the update:data ratios sit together.
+# And with BatchNorm and Kaiming's scale: the tanh outputs are spread over $(-1, 1)$, few saturate, the
+# gradients arriving at each layer have similar sizes, and the update:data ratios sit together.
 
 # %%
 show_setup("bn_kaiming")
@@ -242,20 +256,33 @@ def with_norm(make_norm):
 
 
 def train_norm(net):
+    """SGD as in section 3, under a HealthReport that records every twentieth of the run."""
     optimizer = tg.optim.SGD(net.parameters(), lr=args.lr)
-    X, Y = data.splits["train"]
+    report = HealthReport(net, every=max(1, args.steps // 20), saturation=diagnose.SATURATED)
     rng = np.random.default_rng(args.seed)
-    weights = diagnose.weight_layers(net)
-    losses, ratios = [], np.zeros((args.steps, len(weights)))
-    for step in range(args.steps):
-        rows = rng.integers(0, len(X), size=args.batch_size)
-        _, loss = net(tg.Tensor(X[rows]), tg.Tensor(Y[rows]))
+    losses = []
+    for _ in range(args.steps):
+        batch = rng.integers(0, len(X_train), size=args.batch_size)
+        _, loss = net(tg.Tensor(X_train[batch]), tg.Tensor(Y_train[batch]))
         optimizer.zero_grad()
         loss.backward()
-        ratios[step] = [np.log10(args.lr * w.grad.data.std() / w.data.std()) for _, w in weights]
-        optimizer.step()
+        with report.update():
+            optimizer.step()
         losses.append(loss.item())
-    return losses, ratios
+    report.close()
+    return losses, report
+
+
+def saturation_on(net, examples):
+    """Each hidden layer's saturated fraction of tanh outputs over `examples` (one recorded pass)."""
+    report = HealthReport(net, every=1, saturation=diagnose.SATURATED)
+    _, loss = net(tg.Tensor(X_train[examples]), tg.Tensor(Y_train[examples]))
+    net.zero_grad()
+    loss.backward()
+    with report.update():  # no optimizer step inside: this only takes the record
+        pass
+    report.close()
+    return [stats["saturated"] for stats in report.records[0]["activations"].values()]
 
 
 norms = {
@@ -266,13 +293,16 @@ norms = {
 compared = {}
 for name, make_norm in norms.items():
     net = with_norm(make_norm)
-    losses, ratios = train_norm(net)
-    activations, _ = diagnose.inspect_batch(net, data, args)
+    losses, report = train_norm(net)
+    saturated = saturation_on(net, rows)  # the 1000 examples of section 2
     net.eval()
     val = evaluate(net, *data.splits["val"])
     net.train()
-    saturated = [(np.abs(t) > diagnose.SATURATED).mean() for t in activations]
-    compared[name] = SimpleNamespace(net=net, losses=losses, ratios=ratios, saturated=saturated, val=val)
+    weights = [n for n, stats in report.records[-1]["params"].items() if len(stats["shape"]) == 2]
+    late = [record for record in report.records if record["step"] >= 0.8 * args.steps]
+    ratios = [np.mean([record["params"][n]["update_data_log10"] for record in late]) for n in weights]
+    compared[name] = SimpleNamespace(net=net, losses=losses, ratios=ratios, weights=weights,
+                                     saturated=saturated, val=val)
     print(f"{name:9s}: val loss {val:.3f} after {args.steps} steps; saturated per layer "
           f"{[f'{v:.0%}' for v in saturated]}")
 
@@ -282,8 +312,7 @@ for name, result in compared.items():
     smooth = np.convolve(result.losses, np.ones(window) / window, mode="valid")
     ax_loss.plot(np.arange(len(smooth)) + window - 1, smooth, label=f"{name} (val {result.val:.3f})")
     ax_sat.plot(range(1, 6), [100 * v for v in result.saturated], "o-", label=name)
-    last = result.ratios[-max(1, args.steps // 5):].mean(axis=0)
-    ax_ratio.plot([n for n, _ in diagnose.weight_layers(result.net)], last, "o-", label=name)
+    ax_ratio.plot(result.weights, result.ratios, "o-", label=name)
 ax_loss.set(xlabel="step", ylabel=f"batch loss (mean of {window})", title="training loss")
 ax_sat.set(xlabel="hidden layer", ylabel="% of tanh outputs with |t| > 0.97", title="saturation after training",
            xticks=range(1, 6))

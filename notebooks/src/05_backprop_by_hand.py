@@ -106,6 +106,25 @@ ax.tick_params(axis="x", rotation=45)
 plt.show()
 
 # %% [markdown]
+# ### The same backward pass, step by step
+#
+# The page below replays autograd's backward pass over the same chain, on 4 examples so that the
+# small matrices fit on screen. Step through it (the **next** button or the arrow keys): each step
+# processes one op, shows the gradient arriving at it and what its `backward` sends to each input.
+# Watch `Exp` (the `counts`): they are used twice, by the sum and by the division, so they receive two
+# contributions that add up, the two paths of `g["counts"]` above. For a tensor the local derivative
+# is a whole Jacobian; the page shows `backward(ones)`, the derivative of the output's sum.
+
+# %%
+Xs, Ys = tg.Tensor(Xb[:4]), tg.Tensor(Yb[:4])
+hidden = (C[Xs].reshape(4, -1) @ W1.T + b1).tanh()
+small_logits = hidden @ W2.T + b2
+small_counts = (small_logits - small_logits.max(1, keepdim=True)[0].detach()).exp()
+small_probs = small_counts / small_counts.sum(1, keepdim=True)
+small_loss = -small_probs.log()[tg.arange(4), Ys].mean()
+tg.viz.backward_page(small_loss, params={"C": C, "W1": W1, "b1": b1, "W2": W2, "b2": b2}, title="the MLP's loss on 4 examples")
+
+# %% [markdown]
 # ## 3. The shortcut through cross-entropy
 #
 # Ten lines from `logprobs` back to `logits` collapse into one when done on paper:

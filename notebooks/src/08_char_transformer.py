@@ -29,12 +29,13 @@ from IPython.display import Image, display
 import tinygrad_edu as tg
 from models.gpt import GPT, Block, GPTConfig
 from tinygrad_edu.exercises import check, output_dir, repo_root, steps
+from tinygrad_edu.health import HealthReport
 from tinygrad_edu.nn import functional as F
-from tinygrad_edu.training import count_parameters
 
 sys.path.insert(0, str(repo_root() / "examples"))
 import plot_attention  # noqa: E402
-from train_gpt import NamesTask, make_optimizer, mean_token_loss  # noqa: E402
+from train_gpt import NamesTask, make_optimizer  # noqa: E402
+from training_common import count_parameters, mean_loss  # noqa: E402
 
 data = NamesTask(str(repo_root() / "data" / "names.txt"), block_size=None)
 tokenizer = data.tokenizer
@@ -135,7 +136,8 @@ for name, norm in (("LayerNorm", layer_norm), ("BatchNorm", batch_norm)):
 # ## 4. A short training on names
 #
 # One name per row, as in the script: AdamW (weight decay on matrices only), a linear warm-up then
-# cosine decay (`make_optimizer` of `examples/train_gpt.py`), batches of 32 names.
+# cosine decay (`make_optimizer` of `examples/train_gpt.py`), batches of 32 names, gradients clipped to
+# norm 1. A `HealthReport` watches the training (`tinygrad_edu/health.py`; `--health` in the script).
 
 # %%
 train_args = SimpleNamespace(lr=3e-3, weight_decay=0.01, warmup=steps(full=100, fast=10),
@@ -144,17 +146,19 @@ optimizer, scheduler = make_optimizer(model, train_args)
 rng = np.random.default_rng(1337)
 losses, val_points = [], []
 eval_every = max(train_args.steps // 5, 1)
+health = HealthReport(model, every=steps(full=50, fast=10), max_grad_norm=1.0)
 for step in range(train_args.steps):
     batch_inputs, batch_targets = data.batch(rng, 32)
     _, loss = model(tg.Tensor(batch_inputs), tg.Tensor(batch_targets))
     optimizer.zero_grad()
     loss.backward()
-    tg.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-    optimizer.step()
+    norm = tg.nn.utils.clip_grad_norm_(model.parameters(), 1.0)  # the norm before clipping
+    with health.update(grad_norm=norm):  # on report steps: gradients, and what the step changed
+        optimizer.step()
     scheduler.step()
     losses.append(loss.item())
     if (step + 1) % eval_every == 0:
-        val_points.append((step, mean_token_loss(model, *data.splits["val"])))
+        val_points.append((step, mean_loss(model, *data.splits["val"], 512)))
 print(f"after {train_args.steps} steps: val loss per character {val_points[-1][1]:.4f}")
 
 fig, ax = plt.subplots(figsize=(6.5, 3.5))
@@ -166,6 +170,21 @@ ax.set_ylabel("loss per character")
 ax.set_title(f"GPT, {count_parameters(model):,} parameters")
 ax.legend()
 plt.show()
+
+# %% [markdown]
+# ### The training's health
+#
+# The report's dashboard (how to read it: `docs/health.md`). Top: the GELU activations of each block's
+# MLP (GELU is flat only far below zero, so little saturates), and the **entropy of each attention
+# head**, in nats: $\log T$ would be a head spreading its attention evenly over all $T$ positions, 0 a
+# head looking at one position only. Bottom: the gradient and update sizes of every weight matrix next
+# to its values (AdamW's warm-up shows as the update:data ratios climbing in the first steps; $-3$ is
+# the rule of thumb), and the gradient norm with the steps that were clipped.
+
+# %%
+health.close()
+display(Image(filename=str(health.save_png(output_dir("08_char_transformer") / "health.png", title="GPT on names")), width=900))
+print(health.summary().splitlines()[0])
 
 # %% [markdown]
 # The stream after training: its scale has grown as the blocks learnt to write into it.
@@ -287,7 +306,7 @@ def train_with_positions(positional, total_steps):
         opt.step()
         sched.step()
         if (step + 1) % max(total_steps // 6, 1) == 0:
-            curve.append((step + 1, mean_token_loss(fresh, *data.splits["val"])))
+            curve.append((step + 1, mean_loss(fresh, *data.splits["val"], 512)))
     return count_parameters(fresh), curve
 
 

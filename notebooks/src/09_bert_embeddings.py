@@ -18,14 +18,18 @@
 # the lesson's output folder, or loads it if an earlier lesson already did).
 
 # %%
+import sys
+
 import matplotlib.pyplot as plt
 import numpy as np
 from lesson_bert import tiny_bert
 
 import tinygrad_edu as tg
 from models.bert import capture_intermediates
-from tinygrad_edu.exercises import check
-from tinygrad_edu.training import count_parameters
+from tinygrad_edu.exercises import check, repo_root
+
+sys.path.insert(0, str(repo_root() / "examples"))  # the example scripts' shared code
+from training_common import count_parameters  # noqa: E402
 
 model, tokenizer, checkpoint = tiny_bert()
 config = model.config

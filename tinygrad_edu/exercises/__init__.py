@@ -3,7 +3,7 @@
 Exercises. Every notebook ends with exercises; each has an answer cell that starts as `answer = None`
 and a check cell `check("NN.k", answer, **lesson_objects)`. The right answer is never in the notebook:
 the check computes it here, from the lesson's own objects passed by keyword (the lessons' checks live in
-`foundations.py`, `language.py` and `bert.py`). An answer still at `None` prints "not answered yet"
+`foundations.py`, `language.py`, `bert.py` and `finetuning.py`). An answer still at `None` prints "not answered yet"
 and passes (so the notebook runs top to bottom, in CI too); a wrong answer raises `ExerciseError`, whose
 message says what is off (sign, shape, a factor, the order of magnitude, which entries differ) and
 gives a hint, never the answer; a right one prints "correct".
@@ -24,7 +24,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from tinygrad_edu.exercises import bert, foundations, language  # noqa: F401  (they register the checks)
+from tinygrad_edu.exercises import bert, finetuning, foundations, language  # noqa: F401  (they register the checks)
 from tinygrad_edu.exercises.compare import EXERCISES, ExerciseError, NotAnswered, close, exact
 
 FAST_ENV = "TG_NOTEBOOK_FAST"

@@ -17,6 +17,9 @@ from tinygrad_edu.tensor import Tensor, int64
 _REDUCTIONS = ("mean", "sum", "none")
 
 
+IGNORE_INDEX = -100  # targets equal to this are left out of a loss (torch's ignore_index default)
+
+
 def _check_reduction(reduction: str, op: str) -> None:
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{op}: reduction must be one of {_REDUCTIONS}, not {reduction!r}")
@@ -210,7 +213,7 @@ def nll_loss(
     input: Tensor,
     target: Tensor,
     weight: Tensor | None = None,
-    ignore_index: int = -100,
+    ignore_index: int = IGNORE_INDEX,
     reduction: str = "mean",
     label_smoothing: float = 0.0,
 ) -> Tensor:
@@ -242,7 +245,9 @@ def nll_loss(
         # the common case, kept short: pick log p(target) of every kept row and average
         picked = rows[kept_rows, kept_targets]
         total = picked.sum()
-        return total * (-1.0 / kept_rows.size) if reduction == "mean" else -total
+        if reduction == "sum":
+            return -total
+        return total * (-1.0 / kept_rows.size if kept_rows.size else float("nan"))  # torch: nan if none kept
 
     class_weight = (
         np.ones(num_classes, dtype=input.dtype) if weight is None else weight.data.astype(input.dtype)
@@ -259,14 +264,15 @@ def nll_loss(
         return losses.reshape(targets.shape)
     if reduction == "sum":
         return losses.sum()
-    return losses.sum() * (1.0 / row_weight.sum())
+    total_weight = float(row_weight.sum())
+    return losses.sum() * (1.0 / total_weight if total_weight else float("nan"))  # torch: nan if none kept
 
 
 def cross_entropy(
     input: Tensor,
     target: Tensor,
     weight: Tensor | None = None,
-    ignore_index: int = -100,
+    ignore_index: int = IGNORE_INDEX,
     reduction: str = "mean",
     label_smoothing: float = 0.0,
 ) -> Tensor:
@@ -308,7 +314,7 @@ def cross_entropy(
 
 
 def fused_cross_entropy(
-    input: Tensor, target: Tensor, ignore_index: int = -100, reduction: str = "mean"
+    input: Tensor, target: Tensor, ignore_index: int = IGNORE_INDEX, reduction: str = "mean"
 ) -> Tensor:
     """`cross_entropy` for (N, C) logits and N class indices, computed as one op: the same value and
     gradient, in about three passes over the logits instead of ten and with one saved array instead
@@ -351,3 +357,48 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     if reduction == "none":
         return squared
     return squared.sum() if reduction == "sum" else squared.mean()
+
+
+# ------------------------------------------------------------------------------------------------
+# attention
+
+
+def scaled_dot_product_attention(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    attn_mask: Tensor | None = None,
+    dropout_p: float = 0.0,
+    is_causal: bool = False,
+    scale: float | None = None,
+    enable_gqa: bool = False,
+) -> Tensor:
+    """softmax(Q K^T * scale + mask) V over the last two dimensions, as torch's function (which
+    returns only the result; `tg.nn.scaled_dot_product_attention` also returns the probabilities).
+
+    scale defaults to 1/sqrt(D). attn_mask: bool (True where attending is allowed) or additive floats.
+    is_causal: query i sees keys 0..i only. dropout_p is applied to the probabilities whenever it is
+    positive (pass `p if self.training else 0.0`, as with torch).
+    """
+    if is_causal and attn_mask is not None:
+        raise ValueError("scaled_dot_product_attention: pass either attn_mask or is_causal=True, not both")
+    if enable_gqa:
+        raise NotImplementedError("scaled_dot_product_attention: enable_gqa is not supported")
+    if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:
+        raise ValueError(
+            f"scaled_dot_product_attention: query {tuple(query.shape)}, key {tuple(key.shape)} and value "
+            f"{tuple(value.shape)} do not fit together"
+        )
+    scale = 1.0 / np.sqrt(query.shape[-1]) if scale is None else scale
+    scores = (query @ key.transpose(-2, -1)) * float(scale)
+    target, source = query.shape[-2], key.shape[-2]
+    if is_causal:
+        allowed = np.tril(np.ones((target, source), dtype=bool))
+        scores = scores.masked_fill(Tensor._wrap(~allowed), float("-inf"))
+    elif attn_mask is not None:
+        if attn_mask.dtype == np.bool_:
+            scores = scores.masked_fill(~attn_mask, float("-inf"))
+        else:
+            scores = scores + attn_mask
+    probs = scores.softmax(dim=-1)
+    return dropout(probs, dropout_p, training=dropout_p > 0.0) @ value

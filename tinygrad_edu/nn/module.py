@@ -28,7 +28,8 @@ from typing import Any
 import numpy as np
 
 from tinygrad_edu.autograd.grad_mode import no_grad
-from tinygrad_edu.tensor import RemovableHandle, Tensor, _array_from
+from tinygrad_edu.device import check_device
+from tinygrad_edu.tensor import RemovableHandle, Tensor, _array_from, _to_args
 
 
 class Parameter(Tensor):
@@ -329,9 +330,12 @@ class Module:
             # rebinding (rather than zeroing in place) is safe when gradient arrays are shared views
             param.grad = None if set_to_none else Tensor._wrap(np.zeros_like(param.grad.data))
 
-    def to(self, dtype) -> Module:
-        """Cast floating-point parameters and buffers (and gradients) to `dtype`, in place."""
-        dtype = np.dtype(dtype)
+    def to(self, *args, **kwargs) -> Module:
+        """`to(device)`, `to(dtype)` or both, as torch: the device must be the CPU; a dtype casts the
+        floating-point parameters and buffers (and gradients), in place."""
+        dtype, _ = _to_args(args, kwargs, "Module.to")
+        if dtype is None:
+            return self
         if dtype.kind != "f":
             raise TypeError(f"Module.to: only floating dtypes are supported, got {dtype}")
         for tensor in list(self.parameters()) + list(self.buffers()):
@@ -339,6 +343,13 @@ class Module:
                 tensor.data = tensor.data.astype(dtype)
                 if tensor.grad is not None:
                     tensor.grad = Tensor._wrap(tensor.grad.data.astype(dtype))
+        return self
+
+    def cpu(self) -> Module:
+        return self
+
+    def cuda(self, device=None) -> Module:
+        check_device("cuda" if device is None else device, "Module.cuda")
         return self
 
     def float(self) -> Module:

@@ -93,6 +93,24 @@ class IndexAdd(Function):
         return grad[ctx.index], None, None
 
 
+class IndexPut(Function):
+    """x with `value` written at `index` (x[index] = value as a graph op): the result's gradient goes to
+    x everywhere but at `index`, and at `index` to value (summed back to value's broadcast shape)."""
+
+    @staticmethod
+    def forward(ctx, x, value, index):
+        ctx.index, ctx.value_shape = index, value.shape
+        out = x.data.copy()
+        out[index] = value.data
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad_x = IndexPut.apply(grad, grad._wrap(np.zeros((), grad.dtype)), ctx.index)
+        grad_value = unbroadcast(grad[ctx.index], ctx.value_shape) if ctx.needs_input_grad[1] else None
+        return grad_x, grad_value, None
+
+
 class Cat(Function):
     @staticmethod
     def forward(ctx, *tensors, dim=0):
