@@ -101,7 +101,7 @@ def plot(path: Path, summary: dict[str, dict]) -> None:
     means = [summary[name]["test_macro_f1"]["mean"] for name in names]
     lows = [summary[name]["test_macro_f1"]["mean"] - summary[name]["test_macro_f1"]["min"] for name in names]
     highs = [summary[name]["test_macro_f1"]["max"] - summary[name]["test_macro_f1"]["mean"] for name in names]
-    figure, axes = plt.subplots(figsize=(6.4, 3.8))
+    figure, axes = plt.subplots(figsize=(max(6.4, 2.0 * len(names) + 1), 3.8))
     axes.bar(
         names,
         means,
