@@ -34,7 +34,7 @@ def browser():
     for flag in (
         "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--window-size=1500,760", f"--user-data-dir={profile}",
+        "--window-size=1700,760", f"--user-data-dir={profile}",
     ):  # fmt: skip
         options.add_argument(flag)
     try:

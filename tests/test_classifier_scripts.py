@@ -217,3 +217,28 @@ def test_compare_classifiers_gives_mean_and_spread_per_model(tmp_path):
     assert (tmp_path / "c.png").read_bytes()[:4] == b"\x89PNG"
     assert json.loads((tmp_path / "s.json").read_text())["bow"]["seeds"] == [0, 1]
     one_error_line(run("compare_classifiers.py", str(tmp_path / "nope"), ok=False), "metrics.json")
+
+
+def test_the_shipped_classifier_answers_and_loads_in_transformers():
+    folder = REPO / "checkpoints" / "play-kind-bert"
+    if not (folder / "model.safetensors").is_file():
+        pytest.skip("checkpoints/play-kind-bert is not in this checkout")
+    transformers = pytest.importorskip("transformers")
+    torch = pytest.importorskip("torch")
+    from models.bert_classification import BertForSequenceClassification
+
+    ours = BertForSequenceClassification.from_pretrained(folder)
+    ours.eval()
+    theirs, info = transformers.BertForSequenceClassification.from_pretrained(
+        folder, output_loading_info=True
+    )
+    assert not info["missing_keys"] and not info["unexpected_keys"]
+    assert theirs.config.id2label == {0: "comedy", 1: "history", 2: "tragedy"}
+    tokenizer = transformers.BertTokenizer.from_pretrained(folder)
+    batch = tokenizer(["Cry God for Harry, England, and Saint George!"], return_tensors="pt")
+    with torch.no_grad():
+        reference = theirs.eval()(**batch).logits.numpy()
+    mine = ours(batch["input_ids"].numpy(), attention_mask=batch["attention_mask"].numpy()).logits.numpy()
+    np.testing.assert_allclose(mine, reference, atol=1e-4)
+    answer = run("classify.py", "Cry God for Harry, England, and Saint George!")
+    assert {line.split()[-1] for line in answer.stdout.splitlines()[1:]} == {"comedy", "history", "tragedy"}

@@ -87,7 +87,11 @@ def _plot_attention(ax, records: list[dict]) -> None:
     keys = records[-1].get("attention_keys")
     if keys:
         ax.axhline(
-            math.log(keys), color="black", linestyle="--", linewidth=1, label=f"uniform over {keys} keys"
+            math.log(keys),
+            color="black",
+            linestyle="--",
+            linewidth=1,
+            label=f"log {keys}: uniform over all keys",
         )
         ax.set_ylim(0, 1.05 * math.log(keys))
     _legend(ax, len(layers) + 1)
@@ -130,7 +134,7 @@ def _plot_params(ax_grad, ax_update, records: list[dict]) -> None:
     ax_update.axhline(-3, color="black", linestyle="--", linewidth=1, label="-3 (rule of thumb)")
     ax_update.set(title="update:data ratio, log10 std(update) / std(param)", xlabel="step", ylabel="log10")
     _legend(ax_grad, len(names))
-    _legend(ax_update, len(names) + 1)
+    _legend(ax_update, len(names))
 
 
 def _plot_grad_norm(ax, records: list[dict]) -> None:
