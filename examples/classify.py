@@ -1,10 +1,11 @@
 """Ask a trained classifier what kind of play a text sounds like: the probability of each class.
 
+    python examples/classify.py "Now is the winter of our discontent"         # the shipped classifier
     python examples/classify.py --checkpoint runs/cls_bert "Now is the winter of our discontent"
     python examples/classify.py --checkpoint runs/cls_bow "O Romeo, Romeo! wherefore art thou Romeo?" "Cry God for Harry, England, and Saint George!"
 
 The folder is one written by `train_classifier.py` (a bag-of-words or a BERT classifier, with its
-vocab.txt). The text is tokenised as in training, `[CLS] text [SEP]`; a text longer than the length
+vocab.txt); by default `checkpoints/play-kind-bert`, the shipped Mini-BERT fine-tuned on the task. The text is tokenised as in training, `[CLS] text [SEP]`; a text longer than the length
 the classifier was trained on is refused rather than silently cut.
 """
 
@@ -19,6 +20,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import training_common as training  # noqa: E402
 from classifier_common import class_names, load_classifier, predict_probs  # noqa: E402
+
+DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "checkpoints" / "play-kind-bert"
 
 
 def classify(model, tokenizer, texts: list[str], max_length: int | None) -> np.ndarray:
@@ -42,7 +45,9 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--checkpoint", required=True, help="folder written by train_classifier.py")
+    parser.add_argument(
+        "--checkpoint", default=str(DEFAULT_CHECKPOINT), help="folder written by train_classifier.py"
+    )
     parser.add_argument("texts", nargs="+", help="lines of text to classify, each in quotes")
     args = parser.parse_args(argv)
     model, tokenizer, max_length = load_classifier(args.checkpoint)

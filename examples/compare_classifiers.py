@@ -13,12 +13,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
 import training_common as training
 
 from tinygrad_edu.files import atomic_write
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import training_common as training  # noqa: E402
 
 ORDER = ("bow", "bert-scratch", "bert-pretrained-frozen", "bert-pretrained")
 

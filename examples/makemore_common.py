@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import training_common as training
+import training_health
 
 import tinygrad_edu as tg
 from tinygrad_edu.data import CharTokenizer, build_dataset, load_words, split_words
@@ -68,6 +69,7 @@ def add_lr_decay_args(parser, decay_step: int, decay: float = 0.1) -> None:
 def parse_args(parser, argv, model_type: str):
     """Parse the flags; with --resume, the run's recorded flags (data, model shape, schedule) win and a
     contradicting flag is refused. Returns (args, the checkpoint resumed from or None)."""
+    training_health.add_args(parser)
     args = parser.parse_args(argv)
     out = training.check_out_folder(args.out)
     resumed = None
@@ -138,12 +140,13 @@ class Run:
         running = training.RunningLoss()
         batch_name = "train (full batch)" if full_batch else "batch"
         bar = training.progress(end, desc=desc, disable=args.no_progress, initial=self.step)
+        health = training_health.start(model, args, first_step=self.step)
         for step in bar:
             rows = slice(None) if full_batch else self.rng.integers(0, len(X), size=args.batch_size)
             _, loss = model(tg.Tensor(X[rows]), tg.Tensor(Y[rows]))
             optimizer.zero_grad()
             loss.backward()
-            optimizer.step()
+            training_health.optimizer_step(health, optimizer)
             if self.scheduler is not None:
                 self.scheduler.step()
             self.step = step + 1
@@ -165,6 +168,7 @@ class Run:
                 if self.step < args.steps:
                     self.save({"step": self.step})
         bar.close()
+        training_health.finish(health, args, desc)
         if end < args.steps:
             path = self.save({"step": end})
             print(f"stopped at step {end} of {args.steps}; continue with --out {args.out} --resume")

@@ -72,8 +72,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         batch_size=32,
         lr=None,  # per model: DEFAULT_LR
         out="runs/classifier",
-        eval_interval=0,  # 0: twice a run
-        resume=False,  # its own --resume and --stop-after, below
+        eval_interval=0,  # 0: twice a run (the default depends on --steps)
     )
     parser.add_argument(
         "--labels", default="data/shakespeare_labels.tsv", help="play and kind of every speech"
@@ -99,8 +98,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--clip", type=float, default=1.0, help="clip the gradient's global norm to this")
     parser.add_argument("--embedding-dim", type=int, default=128, help="bow: size of the token vectors")
     parser.add_argument("--hidden-size", type=int, default=128, help="bow: width of the MLP's hidden layer")
-    parser.add_argument("--resume", action="store_true", help="continue from --out/training_state.npz")
-    parser.add_argument("--stop-after", type=int, help="stop (and save) after this many steps; see --resume")
     args = parser.parse_args(argv)
     args.lr = DEFAULT_LR[args.model] if args.lr is None else args.lr
     args.steps = DEFAULT_STEPS[args.model] if args.steps is None else args.steps

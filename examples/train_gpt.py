@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import training_common as training
+import training_health
 
 import tinygrad_edu as tg
 from models.gpt import GPT, GPTConfig
@@ -158,6 +159,7 @@ def parse_args(argv=None):
     optim.add_argument("--warmup", type=int, default=100, help="linear warm-up steps")
     optim.add_argument("--min-lr-ratio", type=float, default=0.1, help="the cosine decay ends at lr * this")
     optim.add_argument("--grad-clip", type=float, default=1.0, help="clip the gradient norm (0: off)")
+    training_health.add_args(parser)
     model = parser.add_argument_group("model")
     model.add_argument(
         "--block-size", type=int, default=None, help="context (names: longest + 1; stream: 64)"
@@ -282,15 +284,15 @@ def main(argv=None):
         }
 
     running = training.RunningLoss()
+    health = training_health.start(model, args, args.grad_clip if args.grad_clip > 0 else None, start_step)
     bar = training.progress(max(0, end_step - start_step), desc="train_gpt", disable=args.no_progress)
     for step in (start_step + i for i in bar):
         inputs, targets = data.batch(rng, args.batch_size)
         _, loss = model(tg.Tensor(inputs), tg.Tensor(targets))
         optimizer.zero_grad()
         loss.backward()
-        if args.grad_clip > 0:
-            clip_grad_norm_(model.parameters(), args.grad_clip)
-        optimizer.step()
+        norm = clip_grad_norm_(model.parameters(), args.grad_clip) if args.grad_clip > 0 else None
+        training_health.optimizer_step(health, optimizer, norm)
         scheduler.step()
         value = loss.item()
         curve.add("batch", step + 1, value)
@@ -306,6 +308,7 @@ def main(argv=None):
             )
             save(checkpoint_path, model, config, data, args, {"step": step + 1}, training_state(step + 1))
 
+    training_health.finish(health, args, f"GPT on {Path(args.data).name}")
     if end_step < args.steps:  # --stop-after: leave a checkpoint to resume from, and stop
         save(checkpoint_path, model, config, data, args, {"step": end_step}, training_state(end_step))
         print(f"stopped at step {end_step} of {args.steps}; continue with --resume")

@@ -356,7 +356,8 @@ def count_parameters(model: tg.nn.Module) -> int:
 
 def run_record(args: argparse.Namespace, free: Iterable[str] = ()) -> dict:
     """The flags that define a run (all but `free` ones and those every run may change)."""
-    skip = {"resume", "stop_after", "no_progress", "out", *free}
+    # --health only watches the run, so a resumed run may turn it on or off
+    skip = {"resume", "stop_after", "no_progress", "out", "health", "health_every", *free}
     return {key: value for key, value in vars(args).items() if key not in skip}
 
 

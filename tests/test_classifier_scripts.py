@@ -191,3 +191,54 @@ def test_bad_input_gets_one_clear_error_line(small_data, tmp_path):
     one_error_line(
         run("classify.py", "--checkpoint", str(tmp_path / "none"), "Hello", ok=False), "no classifier folder"
     )
+
+
+def test_compare_classifiers_gives_mean_and_spread_per_model(tmp_path):
+    for model, seed, f1 in [("bow", 0, 0.5), ("bow", 1, 0.6), ("bert-pretrained", 0, 0.7)]:
+        folder = tmp_path / f"{model}_{seed}"
+        folder.mkdir()
+        run_metrics = {"model": model, "seed": seed, "test_macro_f1": f1, "test_accuracy": f1 + 0.1,
+                       "val_macro_f1": f1, "seconds": 120.0, "baseline_macro_f1": 0.214, "baseline_accuracy": 0.473,
+                       "test_per_class_f1": {"comedy": f1, "history": f1, "tragedy": f1}}  # fmt: skip
+        (folder / "metrics.json").write_text(json.dumps(run_metrics))
+    folders = sorted(str(path) for path in tmp_path.iterdir())
+    result = run(
+        "compare_classifiers.py",
+        *folders,
+        "--plot",
+        str(tmp_path / "c.png"),
+        "--json",
+        str(tmp_path / "s.json"),
+    )
+    rows = result.stdout.splitlines()
+    assert rows[2].startswith("| bow | 2 | 0.550 ± 0.071 (0.500-0.600) |")  # mean ± sample std (min-max)
+    assert rows[3].startswith("| bert-pretrained | 1 | 0.700 ± 0.000")
+    assert "| majority class (always 'comedy') | - | 0.214 | 0.473 |" in result.stdout
+    assert (tmp_path / "c.png").read_bytes()[:4] == b"\x89PNG"
+    assert json.loads((tmp_path / "s.json").read_text())["bow"]["seeds"] == [0, 1]
+    one_error_line(run("compare_classifiers.py", str(tmp_path / "nope"), ok=False), "metrics.json")
+
+
+def test_the_shipped_classifier_answers_and_loads_in_transformers():
+    folder = REPO / "checkpoints" / "play-kind-bert"
+    if not (folder / "model.safetensors").is_file():
+        pytest.skip("checkpoints/play-kind-bert is not in this checkout")
+    transformers = pytest.importorskip("transformers")
+    torch = pytest.importorskip("torch")
+    from models.bert_classification import BertForSequenceClassification
+
+    ours = BertForSequenceClassification.from_pretrained(folder)
+    ours.eval()
+    theirs, info = transformers.BertForSequenceClassification.from_pretrained(
+        folder, output_loading_info=True
+    )
+    assert not info["missing_keys"] and not info["unexpected_keys"]
+    assert theirs.config.id2label == {0: "comedy", 1: "history", 2: "tragedy"}
+    tokenizer = transformers.BertTokenizer.from_pretrained(folder)
+    batch = tokenizer(["Cry God for Harry, England, and Saint George!"], return_tensors="pt")
+    with torch.no_grad():
+        reference = theirs.eval()(**batch).logits.numpy()
+    mine = ours(batch["input_ids"].numpy(), attention_mask=batch["attention_mask"].numpy()).logits.numpy()
+    np.testing.assert_allclose(mine, reference, atol=1e-4)
+    answer = run("classify.py", "Cry God for Harry, England, and Saint George!")
+    assert {line.split()[-1] for line in answer.stdout.splitlines()[1:]} == {"comedy", "history", "tragedy"}

@@ -80,6 +80,12 @@ def result_type(*operands: tuple[np.dtype | None, int]) -> np.dtype:
     return np.result_type(*[dtype for dtype, rank in same_category if rank == best_rank])
 
 
+def can_store(result: np.dtype, target: np.dtype) -> bool:
+    """Whether an in-place op may write a `result` into a tensor of dtype `target` (torch: never a
+    float into an integer tensor, nor an integer into a bool one)."""
+    return _category(result) <= _category(target)
+
+
 def true_divide_type(dtype: np.dtype) -> np.dtype:
     """`a / b` is never an integer in torch: bool and integer results become the default float."""
     return dtype if dtype.kind in "fc" else DEFAULT_FLOAT

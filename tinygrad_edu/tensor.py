@@ -24,7 +24,7 @@ import numpy as np
 from tinygrad_edu.autograd import engine, function, inplace
 from tinygrad_edu.autograd.grad_mode import GRAD_STATE, set_grad_enabled
 from tinygrad_edu.device import CPU, check_device
-from tinygrad_edu.dtypes import as_dtype, check_same_dtype, is_dtype, result_type, true_divide_type
+from tinygrad_edu.dtypes import as_dtype, can_store, check_same_dtype, is_dtype, result_type, true_divide_type
 
 float16 = np.dtype(np.float16)
 float32 = np.dtype(np.float32)
@@ -406,7 +406,7 @@ class Tensor:
             return method(self, other)
         with set_grad_enabled(False):
             result = method(self, other)
-        if result.dtype != self.dtype and result.dtype.kind > self.dtype.kind and self.dtype.kind != "f":
+        if not can_store(result.dtype, self.dtype):
             raise RuntimeError(
                 f"{op}: result type {result.dtype} can't be cast to the desired output type {self.dtype}"
             )

@@ -26,7 +26,7 @@ from lesson_bert import tiny_bert
 
 import tinygrad_edu as tg
 from models.bert import capture_intermediates
-from tinygrad_edu.exercises import check_close, check_equal, repo_root
+from tinygrad_edu.exercises import check, repo_root
 
 sys.path.insert(0, str(repo_root() / "examples"))  # the example scripts' shared code
 from training_common import count_parameters  # noqa: E402
@@ -170,8 +170,7 @@ plt.show()
 answer_ex1 = None
 
 # %%
-check_equal("exercise 1", answer_ex1, count_parameters(model.bert.embeddings),
-            hint="Three tables of C columns (V, T_max and 2 rows), plus LayerNorm's gamma and beta of C each.")
+check("09.1", answer_ex1, embeddings=model.bert.embeddings)
 
 # %% [markdown]
 # **Exercise 2.** From the three tables alone (numpy arrays of `.weight.numpy()`), compute the vector
@@ -182,9 +181,7 @@ check_equal("exercise 1", answer_ex1, count_parameters(model.bert.embeddings),
 answer_ex2 = None
 
 # %%
-second_start = encoding.token_type_ids.index(1)
-check_close("exercise 2", answer_ex2, acts["embeddings.layer_norm_input"].numpy()[0, second_start],
-            atol=1e-5, hint=f"That token sits at position {second_start}; its segment id is 1.")
+check("09.2", answer_ex2, acts=acts, encoding=encoding)
 
 # %% [markdown]
 # **Exercise 3.** Which token of the vocabulary (not a special token, not the word itself) is the
@@ -199,5 +196,4 @@ print("query_word =", repr(query_word))
 answer_ex3 = None
 
 # %%
-check_equal("exercise 3", answer_ex3, nearest(query_word, 1)[0][0],
-            hint="Normalise every row of the word table, take dot products with the word's row, skip specials.")
+check("09.3", answer_ex3, nearest=nearest, query_word=query_word)

@@ -32,7 +32,7 @@ from lesson_bert import tiny_bert
 
 import tinygrad_edu as tg
 from models.bert import capture_intermediates
-from tinygrad_edu.exercises import check_close, check_equal, output_dir, repo_root
+from tinygrad_edu.exercises import check, output_dir, repo_root
 
 sys.path.insert(0, str(repo_root() / "examples"))
 import visualize_bert as viz  # noqa: E402
@@ -129,8 +129,7 @@ show(viz.fig_token_flow(rec, tokens, out, layer=0, position=1))
 answer_ex1 = None
 
 # %%
-check_equal("exercise 1", None if answer_ex1 is None else tuple(answer_ex1), acts["layer.1.ffn.gelu"].shape,
-            hint=f"Batch 1, {len(tokens)} tokens, and the FFN's wide size (config.intermediate_size).")
+check("10.1", answer_ex1, acts=acts)
 
 # %% [markdown]
 # **Exercise 2.** Recompute head 1's attention probabilities in layer 0, shape $(T, T)$, from the
@@ -141,8 +140,7 @@ check_equal("exercise 1", None if answer_ex1 is None else tuple(answer_ex1), act
 answer_ex2 = None
 
 # %%
-check_close("exercise 2", answer_ex2, acts["layer.0.attention.probs"].numpy()[0, 1], atol=1e-5,
-            hint="Head h owns channels h*D to (h+1)*D of Q and K; subtract the row max before exp.")
+check("10.2", answer_ex2, acts=acts)
 
 # %% [markdown]
 # **Exercise 3.** Apply layer 0's *second* LayerNorm by hand: from `acts["layer.0.output.layer_norm_input"]`
@@ -153,5 +151,4 @@ check_close("exercise 2", answer_ex2, acts["layer.0.attention.probs"].numpy()[0,
 answer_ex3 = None
 
 # %%
-check_close("exercise 3", answer_ex3, acts["layer.0.output.layer_norm_output"], atol=1e-4,
-            hint="Mean and (biased) variance over the last axis, per token; eps inside the square root.")
+check("10.3", answer_ex3, acts=acts)

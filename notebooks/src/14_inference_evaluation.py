@@ -26,7 +26,7 @@ from IPython.display import Image, display
 from lesson_bert import tiny_bert
 
 from tinygrad_edu.data import load_corpus, split_corpus
-from tinygrad_edu.exercises import check_close, fast_mode, output_dir, repo_root
+from tinygrad_edu.exercises import check, fast_mode, output_dir, repo_root
 
 sys.path.insert(0, str(repo_root() / "examples"))
 import visualize_bert as viz  # noqa: E402
@@ -137,7 +137,7 @@ if transformers is not None:
 answer_ex1 = None
 
 # %%
-check_close("exercise 1", answer_ex1, np.log(tokenizer.vocab_size), hint="Every token gets p = 1 / V.")
+check("14.1", answer_ex1, tokenizer=tokenizer)
 
 # %% [markdown]
 # **Exercise 2.** Compute the pseudo-perplexity of `line` yourself from `per_token` log-probabilities
@@ -147,8 +147,7 @@ check_close("exercise 1", answer_ex1, np.log(tokenizer.vocab_size), hint="Every 
 answer_ex2 = None
 
 # %%
-check_close("exercise 2", answer_ex2, pseudo_perplexity(model, tokenizer, line)[0], rtol=1e-6,
-            hint="pseudo_perplexity(model, tokenizer, line)[1] is a list of (token, log p) pairs.")
+check("14.2", answer_ex2, pseudo_perplexity=pseudo_perplexity, model=model, tokenizer=tokenizer, line=line)
 
 # %% [markdown]
 # **Exercise 3.** Silence **every** head of layer 0 with a `head_mask` of shape $(L, H)$ and compute
@@ -158,7 +157,4 @@ check_close("exercise 2", answer_ex2, pseudo_perplexity(model, tokenizer, line)[
 answer_ex3 = None
 
 # %%
-expected_mask = np.ones((model.config.num_hidden_layers, model.config.num_attention_heads))
-expected_mask[0] = 0
-check_close("exercise 3", answer_ex3, mlm_metrics(model, batches, head_mask=expected_mask)["loss"],
-            rtol=1e-6, hint="np.ones((layers, heads)), then row 0 set to 0.")
+check("14.3", answer_ex3, mlm_metrics=mlm_metrics, model=model, batches=batches)

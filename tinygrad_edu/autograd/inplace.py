@@ -24,12 +24,18 @@ def _relink_consumers(tensor, replacement) -> None:
     if not holders:
         return
     for owner in gc.get_referrers(*holders):
-        if not isinstance(owner, Function):
+        # the op itself, or its attribute dict (what gc reports once Python has given the instance a
+        # dict of its own); recorded ops are the ones with `needs_input_grad` set
+        if isinstance(owner, Function):
+            attributes = owner.__dict__
+        elif type(owner) is dict and "needs_input_grad" in owner:
+            attributes = owner
+        else:
             continue
-        for attribute in ("parents", "inputs"):
-            holder = getattr(owner, attribute, None)
+        for name in ("parents", "inputs"):
+            holder = attributes.get(name)
             if any(holder is h for h in holders):
-                setattr(owner, attribute, tuple(replacement if t is tensor else t for t in holder))
+                attributes[name] = tuple(replacement if t is tensor else t for t in holder)
 
 
 def record_inplace(tensor, op: type[Function], *args) -> None:

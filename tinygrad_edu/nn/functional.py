@@ -68,7 +68,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 
 def embedding(input: Tensor, weight: Tensor) -> Tensor:
-    """Rows of `weight` picked by the integer ids in `input`: shape input.shape + (embedding_dim,)."""
+    """Rows of `weight` picked by the integer ids in `input`: shape input.shape + (embedding_dim,).
+    Its gradient is a scatter-add: docs/derivations.md#embedding"""
     ids = input.data if isinstance(input, Tensor) else np.asarray(input)
     if ids.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be integers, not {ids.dtype}")
@@ -98,7 +99,8 @@ def layer_norm(
     bias: Tensor | None = None,
     eps: float = 1e-5,
 ) -> Tensor:
-    """Normalise over the last len(normalized_shape) dimensions: (x - mean) / sqrt(var + eps)."""
+    """Normalise over the last len(normalized_shape) dimensions: (x - mean) / sqrt(var + eps).
+    Derivation: docs/derivations.md#layernorm-and-groupnorm"""
     normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     if tuple(input.shape[-len(normalized_shape) :]) != normalized_shape:
         raise ValueError(
@@ -108,6 +110,33 @@ def layer_norm(
     # one fused op (tinygrad_edu/ops/normalization.py): the composite (x - mean) / sqrt(var + eps) *
     # weight + bias costs ten full-size arrays forward and twenty backward
     return N.LayerNorm.apply(input, weight, bias, dims, eps)
+
+
+def group_norm(
+    input: Tensor,
+    num_groups: int,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Split the C channels (dim 1) of each sample into `num_groups` groups and normalise each group
+    over its channels and positions; then scale and shift per channel. One group: every channel and
+    position of a sample together (LayerNorm over (C, *)); C groups: each channel alone (InstanceNorm).
+    Derivation: docs/derivations.md#layernorm-and-groupnorm"""
+    if input.ndim < 2 or input.shape[1] % num_groups:
+        raise ValueError(
+            f"group_norm: expected an input (N, C, *) with C divisible by num_groups={num_groups}, "
+            f"got shape {tuple(input.shape)}"
+        )
+    batch, channels = input.shape[0], input.shape[1]
+    grouped = input.reshape(batch, num_groups, -1)  # each row: one group's channels and positions
+    output = N.LayerNorm.apply(grouped, None, None, (2,), eps).reshape(*input.shape)
+    channel_shape = (1, channels) + (1,) * (input.ndim - 2)
+    if weight is not None:
+        output = output * weight.reshape(channel_shape)
+    if bias is not None:
+        output = output + bias.reshape(channel_shape)
+    return output
 
 
 def batch_norm(

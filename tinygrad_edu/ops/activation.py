@@ -1,6 +1,6 @@
 """softmax and log_softmax, fused into one op each: subtracting the maximum first keeps exp() from
 overflowing, and the backward formulas are short. Also cross entropy over class rows, fused for speed
-(`F.cross_entropy` uses it in the common case)."""
+(`F.cross_entropy` uses it in the common case). Derivations: docs/derivations.md#softmax-and-cross-entropy"""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Pointwise ops. Binary ops broadcast like numpy; their backward sums the gradient back to each
-input's shape with `unbroadcast`."""
+input's shape with `unbroadcast`. Derivations: docs/derivations.md#elementwise-ops"""
 
 from __future__ import annotations
 
@@ -231,7 +231,7 @@ _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 
 
 class Gelu(Function):
-    """GELU(x) = x * Phi(x) (exact, with erf) or its tanh approximation."""
+    """GELU(x) = x * Phi(x) (exact, with erf) or its tanh approximation. Derivation: docs/derivations.md#gelu"""
 
     @staticmethod
     def forward(ctx, x, approximate="none"):

@@ -13,6 +13,7 @@ For each row x (the normalised dimensions flattened) of n elements, with g = dy 
 
 Backward is written with tensor ops. When a second-order graph is being built it recomputes x_hat and
 1/std from x as tensor ops too, so that their own dependence on x is differentiated as well.
+Derivations: docs/derivations.md#layernorm-and-groupnorm and docs/derivations.md#batchnorm
 """
 
 from __future__ import annotations

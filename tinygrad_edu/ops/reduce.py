@@ -1,4 +1,5 @@
-"""Reductions along dimensions. Backward spreads the gradient back over the reduced axes."""
+"""Reductions along dimensions. Backward spreads the gradient back over the reduced axes.
+Derivations: docs/derivations.md#reductions"""
 
 from __future__ import annotations
 

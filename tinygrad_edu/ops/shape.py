@@ -1,5 +1,5 @@
 """Ops that move elements around without arithmetic: reshape, permute, expand, indexing, cat.
-Their backward moves the gradient back the same way."""
+Their backward moves the gradient back the same way. Derivations: docs/derivations.md#shape-ops-and-indexing"""
 
 from __future__ import annotations
 
@@ -75,6 +75,7 @@ class IndexAdd(Function):
 
     Integer-array indices may repeat (C[X] with a character used twice), so the additions accumulate
     (np.add.at) instead of overwriting; basic indices and boolean masks pick each element once.
+    Derivation (embedding's scatter-add): docs/derivations.md#embedding
     """
 
     @staticmethod

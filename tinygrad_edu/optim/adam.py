@@ -93,7 +93,8 @@ class Adam(Optimizer):
 
 class AdamW(Adam):
     """Adam with decoupled weight decay (Loshchilov & Hutter): the decay shrinks the weights directly
-    instead of being added to the gradient, so it is not rescaled by Adam's per-parameter step size."""
+    instead of being added to the gradient, so it is not rescaled by Adam's per-parameter step size.
+    The update derived: docs/derivations.md#adamw"""
 
     _decoupled_weight_decay = True
 
