@@ -17,7 +17,6 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import training_common as training
 
 from tinygrad_edu.files import atomic_write
 
