@@ -255,13 +255,16 @@ def with_norm(make_norm):
     return net
 
 
+norm_steps = steps(full=args.steps, fast=60)  # CI mode: fewer steps than section 3
+
+
 def train_norm(net):
     """SGD as in section 3, under a HealthReport that records every twentieth of the run."""
     optimizer = tg.optim.SGD(net.parameters(), lr=args.lr)
-    report = HealthReport(net, every=max(1, args.steps // 20), saturation=diagnose.SATURATED)
+    report = HealthReport(net, every=max(1, norm_steps // 20), saturation=diagnose.SATURATED)
     rng = np.random.default_rng(args.seed)
     losses = []
-    for _ in range(args.steps):
+    for _ in range(norm_steps):
         batch = rng.integers(0, len(X_train), size=args.batch_size)
         _, loss = net(tg.Tensor(X_train[batch]), tg.Tensor(Y_train[batch]))
         optimizer.zero_grad()
@@ -299,15 +302,15 @@ for name, make_norm in norms.items():
     val = evaluate(net, *data.splits["val"])
     net.train()
     weights = [n for n, stats in report.records[-1]["params"].items() if len(stats["shape"]) == 2]
-    late = [record for record in report.records if record["step"] >= 0.8 * args.steps]
+    late = [record for record in report.records if record["step"] >= 0.8 * norm_steps]
     ratios = [np.mean([record["params"][n]["update_data_log10"] for record in late]) for n in weights]
     compared[name] = SimpleNamespace(net=net, losses=losses, ratios=ratios, weights=weights,
                                      saturated=saturated, val=val)
-    print(f"{name:9s}: val loss {val:.3f} after {args.steps} steps; saturated per layer "
+    print(f"{name:9s}: val loss {val:.3f} after {norm_steps} steps; saturated per layer "
           f"{[f'{v:.0%}' for v in saturated]}")
 
 fig, (ax_loss, ax_sat, ax_ratio) = plt.subplots(1, 3, figsize=(15, 3.8))
-window = max(1, args.steps // 20)
+window = max(1, norm_steps // 20)
 for name, result in compared.items():
     smooth = np.convolve(result.losses, np.ones(window) / window, mode="valid")
     ax_loss.plot(np.arange(len(smooth)) + window - 1, smooth, label=f"{name} (val {result.val:.3f})")

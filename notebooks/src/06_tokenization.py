@@ -141,10 +141,10 @@ for token_id, token_type, mask in zip(encoding.input_ids, encoding.token_type_id
 #
 # until the vocabulary has the size asked for. Words keep their start as `▁`, so decoding restores the
 # spaces. The training is pure Python and slower than the merges, so it reads a **subset**: the first
-# 2,000 training speeches (800 in CI mode).
+# 2,000 training speeches (400 in CI mode).
 
 # %%
-unigram_texts = train_speeches[:800] if fast_mode() else train_speeches[:2000]
+unigram_texts = train_speeches[:400] if fast_mode() else train_speeches[:2000]
 start = time.perf_counter()
 unigram = UnigramTokenizer.train(unigram_texts, vocab_size=1024)
 print(f"{unigram} trained on {len(unigram_texts)} speeches in {time.perf_counter() - start:.1f} s")
@@ -215,7 +215,7 @@ def tokens_per_word(encode, texts):
     return sum(len(encode(text)) for text in texts) / sum(len(text.split()) for text in texts)
 
 
-sample_texts = heldout_text[:100]
+sample_texts = heldout_text[:40] if fast_mode() else heldout_text[:100]
 unigram_chars = [piece for piece in unigram.vocab[1:] if len(piece) == 1]
 curves = {
     "BPE": [(k, tokens_per_word(BPETokenizer(bpe.merges[: k - 256]).encode, sample_texts))
@@ -230,7 +230,7 @@ for name, points in curves.items():
     ax.plot(*zip(*points), "o-", label=name)
 ax.set_xlabel("vocabulary size")
 ax.set_ylabel("tokens per held-out word")
-ax.set_title("Vocabulary size against sequence length (100 held-out speeches)")
+ax.set_title(f"Vocabulary size against sequence length ({len(sample_texts)} held-out speeches)")
 ax.grid(alpha=0.3)
 ax.legend()
 plt.show()
