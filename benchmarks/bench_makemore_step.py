@@ -1,30 +1,31 @@
-"""Workload 2 of ../shared/BENCHMARKS.md: milliseconds per makemore MLP training step, ours against
-torch (../shared/bench/torch_makemore_mlp.py, imported and run in this process), plain and BatchNorm
-variants, in one run; then our resident memory over 20,000 steps (it must stay flat: graphs are freed).
+"""Milliseconds per makemore MLP training step: ours against torch and MyGrad (both from PyPI, their
+step written here in the same lines), plain and BatchNorm variants, in one run; then our resident
+memory over many steps (it must stay flat: graphs are freed).
 
-The step is the reference's exactly: sample a batch of 32 (contexts of 3) from 200,000 random-int
-examples, embed (27 x 10), concatenate, Linear 30 -> 200 (+ bias, or bias-free + BatchNorm1d(200)),
-tanh, Linear 200 -> 27, cross-entropy, backward, SGD lr 0.1 written as `p.data += -lr * p.grad`.
-Ours is timed in two spellings:
-  "raw":    the reference's own style with tg tensors (C, W1, b1, W2, b2; same initialisation);
-  "module": models/mlp.py's MLP (nn.Embedding, nn.Linear) with tg.optim.SGD, as train_mlp.py runs.
-Rounds alternate (ours, torch, ours, torch, ...) so a noisy neighbour slows both sides; each figure
-is the median over all timed steps. Both sides use --threads threads (numpy's BLAS through
-OMP_NUM_THREADS/OPENBLAS_NUM_THREADS, set before numpy is imported; torch.set_num_threads).
+The step: sample a batch of 32 contexts of 3 characters from 200,000 random examples, embed them
+(27 x 10), concatenate, Linear 30 -> 200 (+ bias, or bias-free + BatchNorm1d(200) in training mode),
+tanh, Linear 200 -> 27, cross-entropy, backward, SGD with lr 0.1 written as `p.data -= lr * p.grad`.
+Sides:
+  ours          tg tensors in exactly that spelling, with F.cross_entropy;
+  ours module   models/mlp.py's MLP (nn.Embedding, nn.Linear) with tg.optim.SGD (plain only);
+  torch         torch 2.x tensors, the same lines, torch.nn.functional.cross_entropy;
+  mygrad        MyGrad tensors (also numpy underneath), the same lines, softmax_crossentropy and
+                mygrad's batchnorm (training statistics only: it keeps no running averages).
+Rounds alternate between the sides, so a noisy neighbour slows all of them; each figure is the median
+over every timed step. All sides use --threads threads (numpy's BLAS through OMP_NUM_THREADS and
+OPENBLAS_NUM_THREADS, set before numpy is imported; torch.set_num_threads).
 
-Run: python benchmarks/bench_makemore_step.py [--rounds 5] [--steps 400] [--memory-steps 20000]
-     [--floor] [--shared ../shared]
-Prints a table and, last, one JSON line.
+Run: python benchmarks/bench_makemore_step.py [--threads 1] [--rounds 5] [--steps 400]
+     [--memory-steps 20000]
+Prints a table of ms/step with ratios to torch and to MyGrad and, last, one JSON line.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -39,18 +40,17 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds per variant")
     parser.add_argument("--steps", type=int, default=400, help="timed steps per round and side")
     parser.add_argument("--warmup", type=int, default=100, help="untimed steps per side first")
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument(
         "--memory-steps", type=int, default=20_000, help="steps of ours for the RSS check (0: skip)"
     )
-    parser.add_argument("--floor", action="store_true", help="also run the hand-written numpy floor")
-    parser.add_argument("--shared", default=str(ROOT.parent / "shared"), help="the shared material folder")
     return parser.parse_args(argv)
 
 
-ARGS = parse_args()
-for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[variable] = str(ARGS.threads)  # before numpy is imported
+ARGS = parse_args() if __name__ == "__main__" else None
+if ARGS is not None:
+    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[variable] = str(ARGS.threads)  # before numpy is imported
 
 import numpy as np  # noqa: E402
 
@@ -62,58 +62,56 @@ from tinygrad_edu.nn import functional as F  # noqa: E402
 VOCAB, BLOCK, N_EMBD, N_HIDDEN, BATCH, LR, N = 27, 3, 10, 200, 32, 0.1, 200_000
 
 
-def rss_mb() -> float:
-    """This process's resident memory now (VmRSS), in MB."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
+def initial_weights(seed: int = 0) -> dict:
+    """The same starting point for every side (float32 numpy arrays)."""
+    rng = np.random.default_rng(seed)
+    normal = lambda *shape: rng.standard_normal(shape).astype(np.float32)  # noqa: E731
+    return {
+        "C": normal(VOCAB, N_EMBD),
+        "W1": normal(N_EMBD * BLOCK, N_HIDDEN) * np.float32((5 / 3) / (N_EMBD * BLOCK) ** 0.5),
+        "b1": normal(N_HIDDEN) * np.float32(0.01),
+        "W2": normal(N_HIDDEN, VOCAB) * np.float32(0.01),
+        "b2": np.zeros(VOCAB, dtype=np.float32),
+    }
 
 
-class OursRaw:
-    """The reference step, line for line, with tg tensors."""
-
-    def __init__(self, X, Y, bn: bool, seed: int = 2147483647):
-        g = tg.Generator(seed)
-        self.X, self.Y, self.bn, self.g = X, Y, bn, g
-        self.C = tg.randn(VOCAB, N_EMBD, generator=g)
-        self.W1 = tg.randn(N_EMBD * BLOCK, N_HIDDEN, generator=g) * (5 / 3) / (N_EMBD * BLOCK) ** 0.5
-        self.W2 = tg.randn(N_HIDDEN, VOCAB, generator=g) * 0.01
-        self.b2 = tg.randn(VOCAB, generator=g) * 0
+class Ours:
+    def __init__(self, X: np.ndarray, Y: np.ndarray, bn: bool, seed: int = 1):
+        w = initial_weights()
+        self.X, self.Y, self.bn, self.g = tg.tensor(X), tg.tensor(Y), bn, tg.Generator(seed)
+        self.C, self.W1, self.W2, self.b2 = (
+            tg.tensor(w[k], requires_grad=True) for k in ("C", "W1", "W2", "b2")
+        )
         self.params = [self.C, self.W1, self.W2, self.b2]
         if bn:
-            self.bnlayer = tg.nn.BatchNorm1d(N_HIDDEN)
-            self.all_params = self.params + list(self.bnlayer.parameters())
+            self.norm = tg.nn.BatchNorm1d(N_HIDDEN)
+            self.params += list(self.norm.parameters())
         else:
-            self.b1 = tg.randn(N_HIDDEN, generator=g) * 0.01
+            self.b1 = tg.tensor(w["b1"], requires_grad=True)
             self.params.append(self.b1)
-            self.all_params = self.params
-        for p in self.params:
-            p.requires_grad = True
 
     def step(self) -> float:
         ix = tg.randint(0, N, (BATCH,), generator=self.g)
         Xb, Yb = self.X[ix], self.Y[ix]
         emb = self.C[Xb]
         embcat = emb.view(emb.shape[0], -1)
-        hpreact = self.bnlayer(embcat @ self.W1) if self.bn else embcat @ self.W1 + self.b1
+        hpreact = self.norm(embcat @ self.W1) if self.bn else embcat @ self.W1 + self.b1
         h = hpreact.tanh()
         logits = h @ self.W2 + self.b2
         loss = F.cross_entropy(logits, Yb)
-        for p in self.all_params:
+        for p in self.params:
             p.grad = None
         loss.backward()
-        for p in self.all_params:
-            p.data += -LR * p.grad.data
+        for p in self.params:
+            p.data -= LR * p.grad.data
         return loss
 
 
 class OursModule:
     """models/mlp.py with tg.optim.SGD: what examples/train_mlp.py runs (plain variant only)."""
 
-    def __init__(self, X, Y, seed: int = 0):
-        self.X, self.Y = X.data, Y.data
+    def __init__(self, X: np.ndarray, Y: np.ndarray, seed: int = 0):
+        self.X, self.Y = X, Y
         self.model = MLP(MLPConfig(VOCAB, BLOCK, N_EMBD, N_HIDDEN), generator=tg.Generator(seed))
         self.optimizer = tg.optim.SGD(self.model.parameters(), lr=LR)
         self.rng = np.random.default_rng(seed)
@@ -127,6 +125,88 @@ class OursModule:
         return loss
 
 
+class Torch:
+    def __init__(self, X: np.ndarray, Y: np.ndarray, bn: bool, seed: int = 1):
+        import torch
+
+        self.torch, self.F = torch, torch.nn.functional
+        w = initial_weights()
+        self.X, self.Y, self.bn = torch.from_numpy(X), torch.from_numpy(Y), bn
+        self.g = torch.Generator().manual_seed(seed)
+        self.C, self.W1, self.W2, self.b2 = (
+            torch.tensor(w[k], requires_grad=True) for k in ("C", "W1", "W2", "b2")
+        )
+        self.params = [self.C, self.W1, self.W2, self.b2]
+        if bn:
+            self.norm = torch.nn.BatchNorm1d(N_HIDDEN)
+            self.params += list(self.norm.parameters())
+        else:
+            self.b1 = torch.tensor(w["b1"], requires_grad=True)
+            self.params.append(self.b1)
+
+    def step(self):
+        ix = self.torch.randint(0, N, (BATCH,), generator=self.g)
+        Xb, Yb = self.X[ix], self.Y[ix]
+        emb = self.C[Xb]
+        embcat = emb.view(emb.shape[0], -1)
+        hpreact = self.norm(embcat @ self.W1) if self.bn else embcat @ self.W1 + self.b1
+        h = hpreact.tanh()
+        logits = h @ self.W2 + self.b2
+        loss = self.F.cross_entropy(logits, Yb)
+        for p in self.params:
+            p.grad = None
+        loss.backward()
+        for p in self.params:
+            p.data -= LR * p.grad
+        return loss
+
+
+class MyGrad:
+    def __init__(self, X: np.ndarray, Y: np.ndarray, bn: bool, seed: int = 1):
+        import mygrad as mg
+        from mygrad.nnet.layers import batchnorm
+        from mygrad.nnet.losses import softmax_crossentropy
+
+        self.mg, self.batchnorm, self.loss_fn = mg, batchnorm, softmax_crossentropy
+        w = initial_weights()
+        self.X, self.Y, self.bn, self.rng = X, Y, bn, np.random.default_rng(seed)
+        self.C, self.W1, self.W2, self.b2 = (mg.tensor(w[k]) for k in ("C", "W1", "W2", "b2"))
+        self.params = [self.C, self.W1, self.W2, self.b2]
+        if bn:
+            self.gamma = mg.tensor(np.ones(N_HIDDEN, dtype=np.float32))
+            self.beta = mg.tensor(np.zeros(N_HIDDEN, dtype=np.float32))
+            self.params += [self.gamma, self.beta]
+        else:
+            self.b1 = mg.tensor(w["b1"])
+            self.params.append(self.b1)
+
+    def step(self):
+        ix = self.rng.integers(0, N, size=BATCH)
+        Xb, Yb = self.X[ix], self.Y[ix]
+        emb = self.C[Xb]
+        embcat = emb.reshape(emb.shape[0], -1)
+        if self.bn:
+            hpreact = self.batchnorm(embcat @ self.W1, gamma=self.gamma, beta=self.beta, eps=1e-5)
+        else:
+            hpreact = embcat @ self.W1 + self.b1
+        h = self.mg.tanh(hpreact)
+        logits = h @ self.W2 + self.b2
+        loss = self.loss_fn(logits, Yb)
+        loss.backward()
+        for p in self.params:
+            p.data -= LR * p.grad
+        return loss
+
+
+def rss_mb() -> float:
+    """This process's resident memory now (VmRSS), in MB."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def timed(step, count: int) -> list[float]:
     times = []
     for _ in range(count):
@@ -136,81 +216,55 @@ def timed(step, count: int) -> list[float]:
     return times
 
 
-def load_reference(shared: Path):
-    path = shared / "bench" / "torch_makemore_mlp.py"
-    if not path.is_file():
-        sys.exit(f"error: reference script not found: {path} (pass --shared)")
-    spec = importlib.util.spec_from_file_location("torch_makemore_mlp", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def main() -> None:
     args = ARGS
-    shared = Path(args.shared)
-    reference = load_reference(shared)
-    torch = reference.torch
+    import torch
+
     torch.set_num_threads(args.threads)
+    data = np.random.default_rng(42)
+    X = data.integers(0, VOCAB, (N, BLOCK), dtype=np.int64)
+    Y = data.integers(0, VOCAB, (N,), dtype=np.int64)
 
-    gd = torch.Generator().manual_seed(42)  # the reference's data, shared by both sides
-    Xtr = torch.randint(0, VOCAB, (N, BLOCK), generator=gd)
-    Ytr = torch.randint(0, VOCAB, (N,), generator=gd)
-    X, Y = tg.Tensor(Xtr.numpy()), tg.Tensor(Ytr.numpy())
-
-    results: dict = {"workload": "makemore_mlp (BENCHMARKS.md #2)", "threads": args.threads,
-                     "torch": torch.__version__, "numpy": np.__version__}  # fmt: skip
+    results: dict = {"workload": "makemore_mlp_step", "threads": args.threads, "torch": torch.__version__,
+                     "numpy": np.__version__}  # fmt: skip
     for variant in ("plain", "bn"):
-        sides = {"ours raw": OursRaw(X, Y, bn=variant == "bn")}
-        if variant == "plain":
+        bn = variant == "bn"
+        sides = {"ours": Ours(X, Y, bn)}
+        if not bn:
             sides["ours module"] = OursModule(X, Y)
-        times = {name: [] for name in [*sides, "torch"]}
+        sides["torch"], sides["mygrad"] = Torch(X, Y, bn), MyGrad(X, Y, bn)
         for side in sides.values():
             timed(side.step, args.warmup)
-        reference.run(variant, Xtr, Ytr, VOCAB, 10, args.warmup, 1)  # torch warm-up
+        times = {name: [] for name in sides}
         for _ in range(args.rounds):
             for name, side in sides.items():
                 times[name] += timed(side.step, args.steps)
-            # the reference's own timed loop, run for one round; it reports the median of its steps
-            out = reference.run(variant, Xtr, Ytr, VOCAB, args.steps, 0, 2147483647)
-            times["torch"].append(out["ms_per_step_median"] / 1000)
-        medians = {name: 1000 * statistics.median(values) for name, values in times.items()}
+        ms = {name: 1000 * statistics.median(values) for name, values in times.items()}
         results[variant] = {
-            "ms_per_step": {name: round(ms, 4) for name, ms in medians.items()},
-            "ratio_to_torch": {name: round(ms / medians["torch"], 3) for name, ms in medians.items() if name != "torch"},
-        }  # fmt: skip
-
-    if args.floor:
-        floor = subprocess.run(
-            [sys.executable, str(shared / "bench" / "numpy_makemore_floor.py")], capture_output=True, text=True,
-            env={**os.environ},
-        )  # fmt: skip
-        if floor.returncode == 0:
-            floor_result = json.loads(floor.stdout.strip().splitlines()[-1])
-            results["numpy_floor_ms"] = floor_result.get("plain", {}).get("ms_per_step_median")
+            "ms_per_step": {name: round(value, 4) for name, value in ms.items()},
+            "ratio_to_torch": {name: round(value / ms["torch"], 3) for name, value in ms.items()},
+            "ratio_to_mygrad": {name: round(value / ms["mygrad"], 3) for name, value in ms.items()},
+        }
 
     if args.memory_steps:
-        side = OursRaw(X, Y, bn=False)
+        side = Ours(X, Y, bn=False)
         samples = []
         for step in range(args.memory_steps):
             side.step()
             if step % 1000 == 0 or step == args.memory_steps - 1:
                 samples.append(rss_mb())
-        results["memory"] = {
-            "steps": args.memory_steps,
-            "rss_mb_first": round(samples[0], 1),
-            "rss_mb_last": round(samples[-1], 1),
-            "rss_mb_max": round(max(samples), 1),
-            "samples_every_1000_steps": [round(s, 1) for s in samples],
-        }
+        results["memory"] = {"steps": args.memory_steps, "rss_mb_first": round(samples[0], 1),
+                             "rss_mb_last": round(samples[-1], 1), "rss_mb_max": round(max(samples), 1)}  # fmt: skip
 
-    print(f"{'variant':8} {'side':12} {'ms/step':>9} {'x torch':>8}")
+    print(f"threads: {args.threads}")
+    print(f"{'variant':8} {'side':12} {'ms/step':>9} {'x torch':>8} {'x mygrad':>9}")
     for variant in ("plain", "bn"):
-        for name, ms in results[variant]["ms_per_step"].items():
-            ratio = results[variant]["ratio_to_torch"].get(name, 1.0)
-            print(f"{variant:8} {name:12} {ms:9.4f} {ratio:8.3f}")
-    if "numpy_floor_ms" in results:
-        print(f"numpy floor (plain, hand-written): {results['numpy_floor_ms']} ms/step")
+        for name, value in results[variant]["ms_per_step"].items():
+            to_torch, to_mygrad = (
+                results[variant]["ratio_to_torch"][name],
+                results[variant]["ratio_to_mygrad"][name],
+            )
+            print(f"{variant:8} {name:12} {value:9.4f} {to_torch:8.3f} {to_mygrad:9.3f}")
     if "memory" in results:
         memory = results["memory"]
         print(f"RSS over {memory['steps']:,} steps of ours: first {memory['rss_mb_first']} MB, "

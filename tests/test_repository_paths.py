@@ -16,9 +16,6 @@ FORBIDDEN = re.compile(
     r"/work/|/home/\w|BENCHMARKS\.md|REFERENCE_NOTES|STYLE\.md|\bshared/bench\b|\.\./shared"
 )
 PARENT_PATH = re.compile(r"(?<![\w.])((?:\.\./)+[\w.\-/]*)")
-# being rewritten to carry their reference code in benchmarks/ (the core's benchmark work): strict
-# xfail, so the day they no longer name an outside path this list must shrink
-PENDING = {"benchmarks/bench_scalar.py", "benchmarks/bench_makemore_step.py"}
 
 
 def user_files() -> list[Path]:
@@ -42,17 +39,7 @@ def outside_paths(path: Path) -> list[str]:
 
 @pytest.mark.parametrize("path", user_files(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_no_path_outside_the_repository(path):
-    relative = str(path.relative_to(ROOT))
-    if relative in PENDING:
-        pytest.xfail("its benchmark reference is not yet in benchmarks/")
-    assert outside_paths(path) == [], relative
-
-
-@pytest.mark.parametrize("relative", sorted(PENDING))
-def test_the_pending_list_is_still_needed(relative):
-    """Strict: fails once a pending file is fixed, so that it leaves the list."""
-    path = ROOT / relative
-    assert path.is_file() and outside_paths(path), f"{relative} is clean now: remove it from PENDING"
+    assert outside_paths(path) == [], str(path.relative_to(ROOT))
 
 
 def test_the_check_catches_what_it_is_for(tmp_path):
