@@ -1,21 +1,21 @@
-"""Workload 3 of ../shared/BENCHMARKS.md: Mini-BERT masked-LM training and inference, our
-`models/bert.py` against the reference torch script `../shared/bench/torch_bert_mlm.py`, in one run.
+"""Mini-BERT masked-LM training and inference: our `models/bert.py` against Hugging Face
+`transformers.BertForMaskedLM` on torch (`pip install torch==2.13.0 transformers==5.23.0`), in one run.
 
 The same config on both sides: vocab 8192, hidden 256, 4 layers, 4 heads, FFN 1024, post-LN, erf
 GELU, tied decoder, dropout 0.1, AdamW lr 1e-4 (weight decay 0.01), batch 32, seq 64 and 128, random
-token batches masked as the reference masks them (15%, 80/10/10). A timed training step is zero_grad +
+token batches masked as BERT masks them (15%, 80/10/10). A timed training step is zero_grad +
 forward + loss + backward + AdamW step; inference is eval mode, no_grad, logits at every position.
 `--head all` computes the MLM head at every position (as Hugging Face); `--head masked` only at the
 masked ones; both sides use the same `--head`.
 
 Each side and each sequence length runs in its own subprocess, so every peak RSS (ru_maxrss) is its
-own; the sides alternate (ours 64, torch 64, ours 128, torch 128). GFLOPS count the matmul FLOPs as
-the reference does (2*m*n*k; training = 3x forward); the ceiling is numpy's float32 GEMM measured in
-the same run by ../shared/bench/numpy_gemm.py (best median over its sizes). Both sides get 2 threads.
+own; the sides alternate (ours 64, torch 64, ours 128, torch 128). GFLOPS count the matmul FLOPs
+(2*m*n*k; training = 3x forward); the ceiling is numpy's float32 GEMM measured in the same run (best
+median over a few square sizes). Both sides get --threads threads.
 
 Prints a table and one JSON line.
 
-Run: python benchmarks/bench_bert.py [--seq 64 128] [--steps N] [--head all|masked] [--shared PATH]
+Run: python benchmarks/bench_bert.py [--seq 64 128] [--steps N] [--head all|masked] [--threads 2]
 """
 
 from __future__ import annotations
@@ -31,15 +31,41 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SIZES = dict(
-    vocab_size=8192,
-    hidden_size=256,
-    num_hidden_layers=4,
-    num_attention_heads=4,
-    intermediate_size=1024,
-    max_position_embeddings=128,
-    type_vocab_size=2,
+sys.path.insert(0, str(ROOT / "examples"))
+from train_bert import PRESETS  # noqa: E402  (the shipped Mini-BERT's recipe: one definition)
+
+RECIPE = PRESETS["default"]
+# --config bench: the 5.4M-parameter Mini-BERT of this benchmark's table (the default).
+# --config recipe: the shape and training settings of the shipped checkpoints/mini-bert (the default
+# preset of examples/train_bert.py): with it, batch 64, no dropout, 30% of the tokens predicted and the
+# decoder only at those, unless the flags say otherwise.
+CONFIGS = {
+    "bench": dict(
+        vocab_size=8192,
+        hidden_size=256,
+        num_hidden_layers=4,
+        num_attention_heads=4,
+        intermediate_size=1024,
+        max_position_embeddings=128,
+        type_vocab_size=2,
+    ),
+    "recipe": dict(
+        vocab_size=RECIPE["vocab_size"],
+        hidden_size=RECIPE["hidden_size"],
+        num_hidden_layers=RECIPE["num_layers"],
+        num_attention_heads=RECIPE["num_heads"],
+        intermediate_size=RECIPE["intermediate_size"],
+        max_position_embeddings=RECIPE["max_position_embeddings"],
+        type_vocab_size=2,
+    ),
+}
+RECIPE_DEFAULTS = dict(
+    batch=RECIPE["batch_size"],
+    dropout=RECIPE["dropout"],
+    head="masked",
+    mlm_probability=RECIPE["mlm_probability"],
 )
+SIZES = dict(CONFIGS["bench"])  # the sizes in use; parse_args sets them from --config
 PAD, CLS, SEP, MASK, N_SPECIAL = 0, 1, 2, 3, 4
 
 
@@ -55,21 +81,36 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--infer-steps", type=int, default=0, help="timed inference batches (default 20 / 10)"
     )
     parser.add_argument("--warmup", type=int, default=2)
-    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--config", choices=sorted(CONFIGS), default="bench", help="model shape (see above)")
+    parser.add_argument("--batch", type=int, help="rows per step (default 32; recipe 64)")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--dropout", type=float, default=0.1)
-    parser.add_argument("--head", choices=["all", "masked"], default="all")
+    parser.add_argument("--dropout", type=float, help="default 0.1; recipe 0")
+    parser.add_argument("--head", choices=["all", "masked"], help="default all; recipe masked")
     parser.add_argument(
-        "--shared", default=str(ROOT.parent / "shared"), help="the shared folder (bench/ inside)"
+        "--mlm-probability", type=float, help="share of tokens predicted (default 0.15; recipe 0.3)"
     )
     parser.add_argument("--no-torch", action="store_true", help="only our side (for profiling)")
     parser.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)  # run ours at this seq
+    parser.add_argument("--torch-child", type=int, default=None, help=argparse.SUPPRESS)  # torch at this seq
+    parser.add_argument("--gemm-child", action="store_true", help=argparse.SUPPRESS)  # the GEMM ceiling
     parser.add_argument("--profile", action="store_true", help="with --child: cProfile the train steps")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    defaults = (
+        RECIPE_DEFAULTS
+        if args.config == "recipe"
+        else dict(batch=32, dropout=0.1, head="all", mlm_probability=0.15)
+    )
+    for name, value in defaults.items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    SIZES.clear()
+    SIZES.update(CONFIGS[args.config])
+    return args
 
 
-def make_batch(rng, batch: int, time_steps: int, vocab: int):
-    """Random ids shaped like the reference's: [CLS] ... [SEP] ... [SEP], two segments, 15% masked."""
+def make_batch(rng, batch: int, time_steps: int, vocab: int, mlm_probability: float = 0.15):
+    """Random ids shaped like pre-training rows: [CLS] ... [SEP] ... [SEP], two segments, a share
+    `mlm_probability` of the tokens chosen and masked 80/10/10."""
     import numpy as np
 
     ids = rng.integers(N_SPECIAL, vocab, (batch, time_steps))
@@ -80,7 +121,7 @@ def make_batch(rng, batch: int, time_steps: int, vocab: int):
     types[:, time_steps // 2 :] = 1
     mask = np.ones((batch, time_steps), dtype=np.int64)
     special = (ids == CLS) | (ids == SEP)
-    masked = (rng.random((batch, time_steps)) < 0.15) & ~special
+    masked = (rng.random((batch, time_steps)) < mlm_probability) & ~special
     labels = np.where(masked, ids, -100)
     choice = rng.random((batch, time_steps))
     inputs = ids.copy()
@@ -91,7 +132,7 @@ def make_batch(rng, batch: int, time_steps: int, vocab: int):
 
 
 def fwd_gflop(batch: int, time_steps: int, head_tokens: float) -> float:
-    """Matmul GFLOP of one forward pass (the reference's formula)."""
+    """Matmul GFLOP of one forward pass."""
     tokens, hidden, inter = batch * time_steps, SIZES["hidden_size"], SIZES["intermediate_size"]
     per_layer = 4 * 2 * tokens * hidden * hidden + 2 * 2 * tokens * hidden * inter
     per_layer += 2 * 2 * batch * time_steps * time_steps * hidden
@@ -117,7 +158,9 @@ def run_ours(args: argparse.Namespace, time_steps: int) -> dict:
     params = sum(p.numel() for p in model.parameters())
     optimizer = tg.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.01)
     rng = np.random.default_rng(1234)
-    batches = [make_batch(rng, args.batch, time_steps, SIZES["vocab_size"]) for _ in range(4)]
+    batches = [
+        make_batch(rng, args.batch, time_steps, SIZES["vocab_size"], args.mlm_probability) for _ in range(4)
+    ]
     rss_before = rss_mb()
 
     def loss_of(inputs, types, mask, labels):
@@ -188,6 +231,102 @@ def run_ours(args: argparse.Namespace, time_steps: int) -> dict:
     }
 
 
+def run_torch(args: argparse.Namespace, time_steps: int) -> dict:
+    """The same workload with transformers' BertForMaskedLM on torch, in this (child) process."""
+    import numpy as np
+    import torch
+    from transformers import BertConfig as HFConfig
+    from transformers import BertForMaskedLM as HFBert
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    config = HFConfig(**SIZES, hidden_dropout_prob=args.dropout, attention_probs_dropout_prob=args.dropout)
+    model = HFBert(config)
+    params = sum(p.numel() for p in model.parameters())  # tied weights are counted once, as ours
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.01)
+    rng = np.random.default_rng(1234)
+    batches = [
+        tuple(
+            torch.from_numpy(a)
+            for a in make_batch(rng, args.batch, time_steps, SIZES["vocab_size"], args.mlm_probability)
+        )
+        for _ in range(4)
+    ]
+    rss_before = rss_mb()
+
+    def loss_of(inputs, types, mask, labels):
+        if args.head == "all":
+            return model(input_ids=inputs, attention_mask=mask, token_type_ids=types, labels=labels).loss
+        hidden = model.bert(input_ids=inputs, attention_mask=mask, token_type_ids=types).last_hidden_state
+        picked = (labels.reshape(-1) != -100).nonzero().squeeze(1)
+        logits = model.cls(hidden.reshape(-1, SIZES["hidden_size"])[picked])
+        return torch.nn.functional.cross_entropy(logits, labels.reshape(-1)[picked])
+
+    model.train()
+    times, losses = [], []
+    steps = args.steps or (12 if time_steps <= 64 else 8)
+    for step in range(args.warmup + steps):
+        inputs, types, mask, labels = batches[step % len(batches)]
+        start = time.perf_counter()
+        optimizer.zero_grad(set_to_none=True)
+        loss = loss_of(inputs, types, mask, labels)
+        loss.backward()
+        optimizer.step()
+        end = time.perf_counter()
+        losses.append(loss.item())
+        if step >= args.warmup:
+            times.append(end - start)
+    rss_train = rss_mb()
+    model.eval()
+    infer_times = []
+    infer_steps = args.infer_steps or (20 if time_steps <= 64 else 10)
+    with torch.no_grad():
+        for step in range(2 + infer_steps):
+            inputs, types, mask, _ = batches[step % len(batches)]
+            start = time.perf_counter()
+            logits = model(input_ids=inputs, attention_mask=mask, token_type_ids=types).logits
+            end = time.perf_counter()
+            if step >= 2:
+                infer_times.append(end - start)
+    assert tuple(logits.shape) == (args.batch, time_steps, SIZES["vocab_size"])
+    masked_tokens = statistics.mean(int((b[3] != -100).sum()) for b in batches)
+    train_tokens = args.batch * time_steps if args.head == "all" else masked_tokens
+    train_s, infer_s = statistics.median(times), statistics.median(infer_times)
+    return {
+        "seq": time_steps,
+        "train_ms_per_step_median": round(1000 * train_s, 2),
+        "train_ms_per_step_min": round(1000 * min(times), 2),
+        "train_tokens_per_s": round(args.batch * time_steps / train_s, 1),
+        "infer_ms_per_batch_median": round(1000 * infer_s, 2),
+        "train_gflops_achieved": round(3 * fwd_gflop(args.batch, time_steps, train_tokens) / train_s, 1),
+        "infer_gflops_achieved": round(
+            fwd_gflop(args.batch, time_steps, args.batch * time_steps) / infer_s, 1
+        ),
+        "peak_rss_mb": round(rss_train, 1),
+        "rss_before_train_mb": round(rss_before, 1),
+        "first_loss": round(losses[0], 4),
+        "last_loss": round(losses[-1], 4),
+        "params": params,
+    }
+
+
+def gemm_ceiling(repeats: int = 5) -> float:
+    """numpy's float32 matmul speed in GFLOPS: the best median over a few square sizes."""
+    import numpy as np
+
+    best = 0.0
+    for size in (256, 512, 1024):
+        a = np.random.default_rng(0).standard_normal((size, size), dtype=np.float32)
+        a @ a  # warm-up
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            a @ a
+            times.append(time.perf_counter() - start)
+        best = max(best, 2 * size**3 / statistics.median(times) / 1e9)
+    return round(best, 1)
+
+
 def last_json_line(command: list[str], env: dict) -> dict:
     result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT)
     if result.returncode != 0:
@@ -203,18 +342,17 @@ def main() -> None:
     if args.child is not None:
         print(json.dumps(run_ours(args, args.child)))
         return
+    if args.torch_child is not None:
+        print(json.dumps(run_torch(args, args.torch_child)))
+        return
+    if args.gemm_child:
+        print(json.dumps({"gflops": gemm_ceiling()}))
+        return
 
-    bench = Path(args.shared) / "bench"
-    torch_script, gemm_script = bench / "torch_bert_mlm.py", bench / "numpy_gemm.py"
-    for script in (torch_script, gemm_script):
-        if not script.is_file():
-            raise SystemExit(
-                f"bench_bert: {script} not found; pass --shared PATH (the folder holding bench/)"
-            )
-    gemm = last_json_line([sys.executable, str(gemm_script), "--no-torch"], env)
-    ceiling = max(entry["gflops_median"] for entry in gemm["float32"].values())
+    ceiling = last_json_line([sys.executable, __file__, "--gemm-child", "--threads", threads], env)["gflops"]
 
-    passthrough = ["--head", args.head, "--batch", str(args.batch), "--warmup", str(args.warmup)]
+    passthrough = ["--config", args.config, "--head", args.head, "--batch", str(args.batch)]
+    passthrough += ["--warmup", str(args.warmup), "--mlm-probability", str(args.mlm_probability)]
     passthrough += ["--dropout", str(args.dropout)]
     for flag, value in (("--steps", args.steps), ("--infer-steps", args.infer_steps)):
         if value:
@@ -227,7 +365,7 @@ def main() -> None:
         theirs = None
         if not args.no_torch:
             torch_json = last_json_line(
-                [sys.executable, str(torch_script), "--seq", str(time_steps), "--threads", threads]
+                [sys.executable, __file__, "--torch-child", str(time_steps), "--threads", threads]
                 + passthrough,
                 env,
             )
@@ -235,7 +373,8 @@ def main() -> None:
         runs[str(time_steps)] = {"ours": ours, "torch": theirs}
 
     print(
-        f"Mini-BERT MLM, batch {args.batch}, --head {args.head}, {args.threads} threads; "
+        f"Mini-BERT MLM, --config {args.config}, batch {args.batch}, --head {args.head}, "
+        f"{args.mlm_probability:.0%} predicted, {args.threads} threads; "
         f"numpy float32 GEMM ceiling {ceiling:.0f} GFLOPS"
     )
     header = f"{'seq':>4} {'metric':<22} {'ours':>10} {'torch':>10} {'ours/torch':>10}"

@@ -1,15 +1,16 @@
 """The whole default training of examples/train_mlp.py, ours against the same training in torch, in one
-run: wall-time ratio (issue goal: within 2x of torch), and both final losses side by side.
+run: the wall-time ratio, and both final losses side by side.
 
 Both sides do the same work: read and split the names (our data module, pure Python, shared), then
 --steps steps of minibatch SGD (batch 32, lr 0.1, dropped 10x at step 100k) on the MLP (emb 10,
 hidden 200, block 3, the same initialisation), with train/val evaluation every 10,000 steps, then the
 final train/val/test losses. Ours is train_mlp.py's own `main` (so its wall time also includes the
-checkpoint, the loss plot and 20 samples, which torch's side skips: a slight handicap for ours);
+checkpoints at each evaluation, the loss plot and 20 samples, which torch's side skips: a slight
+handicap for ours);
 torch's side is written below with torch.nn. Both use --threads threads. Figures reported: each
 side's wall seconds, the ratio, and the losses.
 
-Run: python benchmarks/bench_train_mlp.py [--data ../shared/data/makemore_names.txt] [--steps 200000]
+Run: python benchmarks/bench_train_mlp.py [--data data/names.txt] [--steps 200000] [--threads 1]
 """
 
 from __future__ import annotations
@@ -27,12 +28,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        description=__doc__,
+        formatter_class=type(
+            "Formatter", (argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter), {}
+        ),
     )
-    parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "makemore_names.txt"))
-    parser.add_argument("--steps", type=int, default=200_000)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--order", choices=["ours-first", "torch-first"], default="ours-first")
+    parser.add_argument("--data", default=str(ROOT / "data" / "names.txt"), help="one name per line")
+    parser.add_argument("--steps", type=int, default=200_000, help="training steps (both sides)")
+    parser.add_argument("--threads", type=int, default=2, help="BLAS threads (both sides)")
+    parser.add_argument(
+        "--order", choices=["ours-first", "torch-first"], default="ours-first", help="which side runs first"
+    )
     return parser.parse_args(argv)
 
 

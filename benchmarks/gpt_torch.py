@@ -92,3 +92,12 @@ class TorchGPT(nn.Module):
 def torch_state_dict(model: GPT) -> dict[str, torch.Tensor]:
     """Our model's weights as torch tensors under the same names (copies, so the models stay apart)."""
     return {name: torch.tensor(tensor.data.copy()) for name, tensor in model.state_dict().items()}
+
+
+if __name__ == "__main__":  # a module, not a benchmark: --help says so
+    import argparse
+
+    argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    ).parse_args()
+    print("gpt_torch.py defines TorchGPT for tests/test_gpt.py and benchmarks/bench_gpt.py; run one of those")

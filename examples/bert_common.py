@@ -8,10 +8,12 @@ repository root as `python examples/<script>.py`, so this file is importable bes
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
 import numpy as np
+import training_common as training
 
 import tinygrad_edu as tg
 from models.bert import BertForMaskedLM
@@ -49,7 +51,11 @@ def load_bert(checkpoint: str | Path | None = None) -> tuple[BertForMaskedLM, Wo
             f"{str(folder)!r} is not a Mini-BERT checkpoint: it lacks {', '.join(missing)} "
             "(train_bert.py writes config.json, model.safetensors and vocab.txt)"
         )
-    model = BertForMaskedLM.from_pretrained(folder)
+    check_bert_files(folder)
+    try:
+        model = BertForMaskedLM.from_pretrained(folder)
+    except (RuntimeError, TypeError, ValueError, KeyError) as error:
+        raise ValueError(f"{str(folder)!r} is not a loadable Mini-BERT: {training.one_line(error)}") from None
     tokenizer = WordPieceTokenizer.from_file(folder / "vocab.txt")
     if tokenizer.vocab_size != model.config.vocab_size:
         raise ValueError(
@@ -58,6 +64,35 @@ def load_bert(checkpoint: str | Path | None = None) -> tuple[BertForMaskedLM, Wo
         )
     model.eval()
     return model, tokenizer
+
+
+def check_bert_files(folder: Path) -> None:
+    """Refuse, in one line naming the file, a folder whose config.json is not a JSON object or whose
+    model.safetensors is truncated, corrupt, holds non-float weights (never cast silently) or NaN."""
+    from safetensors.numpy import load_file
+
+    config_path = folder / "config.json"
+    try:
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{str(config_path)!r} is not valid JSON ({training.one_line(error)})") from None
+    if not isinstance(config, dict):
+        raise ValueError(f"{str(config_path)!r} does not hold a JSON object of settings")
+    weights_path = folder / "model.safetensors"
+    try:
+        tensors = load_file(str(weights_path))
+    except Exception as error:  # safetensors raises its own error types for a damaged file
+        raise ValueError(
+            f"{str(weights_path)!r} is not a readable safetensors file (truncated or corrupt: "
+            f"{training.one_line(error)})"
+        ) from None
+    for name, array in tensors.items():
+        if array.dtype.kind != "f":
+            raise ValueError(
+                f"{str(weights_path)!r}: tensor {name!r} has dtype {array.dtype}, not a float type"
+            )
+        if not np.isfinite(array).all():
+            raise ValueError(f"{str(weights_path)!r}: tensor {name!r} holds NaN or inf values")
 
 
 def encode_sentence(tokenizer: WordPieceTokenizer, text: str, max_positions: int) -> list[int]:
@@ -130,35 +165,38 @@ def log_softmax(logits: np.ndarray) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
+def masked_token_scores(model: BertForMaskedLM, batch: dict[str, np.ndarray], head_mask=None) -> dict:
+    """Summed cross entropy, correct guesses and count of the masked tokens of one batch."""
+    output = model(
+        tg.Tensor(batch["input_ids"]),
+        attention_mask=tg.Tensor(batch["attention_mask"]),
+        token_type_ids=tg.Tensor(batch["token_type_ids"]),
+        head_mask=None if head_mask is None else tg.Tensor(np.asarray(head_mask, dtype=np.float32)),
+    )
+    where = batch["labels"] != IGNORE_INDEX
+    logits = output.logits.numpy()[where].astype(np.float64)  # (masked tokens, vocab)
+    targets = batch["labels"][where]
+    log_probs = log_softmax(logits)
+    return {
+        "loss": -float(log_probs[np.arange(len(targets)), targets].sum()),
+        "correct": int((logits.argmax(axis=-1) == targets).sum()),
+        "tokens": len(targets),
+    }
+
+
 def mlm_metrics(
     model: BertForMaskedLM, batches: list[dict[str, np.ndarray]], head_mask=None
 ) -> dict[str, float]:
     """Mean cross entropy, accuracy and perplexity over every masked token of `batches` (eval mode,
-    no graph). `head_mask` (layers, heads) of 0/1 is passed to the model, for ablations."""
-    was_training = model.training
-    model.eval()
-    total_loss, correct, count = 0.0, 0, 0
+    no graph: the shared evaluation loop). `head_mask` (layers, heads) of 0/1 is passed to the model,
+    for ablations."""
     try:
-        with tg.no_grad():
-            for batch in batches:
-                output = model(
-                    tg.Tensor(batch["input_ids"]),
-                    attention_mask=tg.Tensor(batch["attention_mask"]),
-                    token_type_ids=tg.Tensor(batch["token_type_ids"]),
-                    head_mask=None
-                    if head_mask is None
-                    else tg.Tensor(np.asarray(head_mask, dtype=np.float32)),
-                )
-                where = batch["labels"] != IGNORE_INDEX
-                logits = output.logits.numpy()[where].astype(np.float64)  # (masked tokens, vocab)
-                targets = batch["labels"][where]
-                log_probs = log_softmax(logits)
-                total_loss -= float(log_probs[np.arange(len(targets)), targets].sum())
-                correct += int((logits.argmax(axis=-1) == targets).sum())
-                count += len(targets)
-    finally:
-        model.train(was_training)
-    return summarize(total_loss, correct, count)
+        means = training.evaluate(model, batches, lambda m, batch: masked_token_scores(m, batch, head_mask))
+    except ValueError:  # evaluate found no masked token
+        means = {"loss": 0.0, "correct": 0.0, "tokens": 0}
+    return summarize(
+        means["loss"] * means["tokens"], round(means["correct"] * means["tokens"]), means["tokens"]
+    )
 
 
 def unigram_baseline(tokenizer: WordPieceTokenizer, train_speeches: list[str]) -> np.ndarray:
@@ -175,3 +213,7 @@ def baseline_metrics(log_probs: np.ndarray, batches: list[dict[str, np.ndarray]]
     targets = np.concatenate([batch["labels"][batch["labels"] != IGNORE_INDEX] for batch in batches])
     best = int(np.argmax(log_probs))
     return summarize(float(-log_probs[targets].sum()), int((targets == best).sum()), len(targets))
+
+
+if __name__ == "__main__":
+    training.run_main(lambda: training.module_help(__doc__))

@@ -74,14 +74,22 @@ def cloze_accuracy(model, tokenizer, items, unigram: np.ndarray | None = None) -
     return result
 
 
-def pseudo_log_likelihood(model, tokenizer, ids: np.ndarray) -> float:
-    """Sum over the ordinary tokens of log p(token | all the others), each masked in turn (one batch)."""
+def token_log_probs(model, tokenizer, ids: np.ndarray) -> tuple[list[int], np.ndarray]:
+    """(positions, log p(token | all the others)) for each ordinary token of one row of ids, each masked
+    in turn; all the masked copies go through the model as one batch (row i has token i masked)."""
     positions = [i for i, token_id in enumerate(ids) if token_id not in tokenizer.special_token_ids]
-    batch = np.repeat(ids[None, :], len(positions), axis=0)
+    if not positions:
+        raise ValueError("the sentence holds no ordinary tokens to score")
+    batch = np.repeat(ids[None, :], len(positions), axis=0)  # (tokens, T)
     batch[np.arange(len(positions)), positions] = tokenizer.mask_token_id
     with tg.no_grad():
         logits = model(tg.Tensor(batch)).logits.numpy()[np.arange(len(positions)), positions]
-    return float(log_softmax(logits.astype(np.float64))[np.arange(len(positions)), ids[positions]].sum())
+    return positions, log_softmax(logits.astype(np.float64))[np.arange(len(positions)), ids[positions]]
+
+
+def pseudo_log_likelihood(model, tokenizer, ids: np.ndarray) -> float:
+    """Sum over the ordinary tokens of log p(token | all the others) (Salazar et al. 2020)."""
+    return float(token_log_probs(model, tokenizer, ids)[1].sum())
 
 
 def real_vs_shuffled(
@@ -150,3 +158,9 @@ def loss_by_context(
             losses.append(-at[np.arange(len(chunk)), answers[start : start + 64]])
         result[radius] = float(np.concatenate(losses).mean())
     return result
+
+
+if __name__ == "__main__":  # shared code: --help describes it
+    import training_common
+
+    training_common.run_main(lambda: training_common.module_help(__doc__))

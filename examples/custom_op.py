@@ -23,7 +23,7 @@ import sys
 import numpy as np
 
 import tinygrad_edu as tg
-from tinygrad_edu.training import atomic_write
+from tinygrad_edu.files import atomic_write
 
 
 class Softplus(tg.autograd.Function):

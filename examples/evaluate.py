@@ -1,7 +1,7 @@
 """Print the train / val / test loss of a saved word model (bigram, MLP, BatchNorm MLP) on a name list.
 
-    python examples/evaluate.py --checkpoint runs/mlp/model.npz
-    python examples/evaluate.py --checkpoint runs/mlp/model.npz --data ../shared/data/makemore_names.txt
+    python examples/evaluate.py --checkpoint runs/mlp
+    python examples/evaluate.py --checkpoint runs/mlp/model.npz --data data/names.txt
 
 The words are split as in training (makemore's random.seed(42) shuffle, 80/10/10) and encoded with the
 checkpoint's own tokenizer, so a file with characters the model never saw gives a clear error.
@@ -14,21 +14,17 @@ from __future__ import annotations
 import argparse
 
 import makemore_common as common
-from sample import load_model
+import training_common as training
 
-from tinygrad_edu import training
+WORD_MODELS = ("bigram_counts", "bigram", "mlp", "mlp_bn")
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=training.HelpFormatter)
     parser.add_argument("--checkpoint", required=True, help="model.npz (or the run folder holding it)")
-    parser.add_argument("--data", default=None, help="name list (default: the one used in training)")
+    parser.add_argument("--data", help="name list (default: the one used in training)")
     args = parser.parse_args(argv)
-    model, tokenizer, checkpoint = load_model(args.checkpoint)
-    if checkpoint["extra"].get("task", "words") != "words":
-        raise ValueError(f"evaluate.py scores word models; {checkpoint['model_type']!r} is a text model")
+    model, tokenizer, checkpoint = training.load_model(args.checkpoint, expect=WORD_MODELS)
     path = args.data or checkpoint["extra"].get("data") or "data/names.txt"
     data = common.NamesData.load(path, checkpoint["config"]["block_size"], tokenizer=tokenizer)
     print(data.describe())

@@ -31,39 +31,33 @@ from pathlib import Path
 
 import numpy as np
 
-import tinygrad_edu as tg
-from tinygrad_edu import training
 from tinygrad_edu.data import load_corpus, split_corpus
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import training_common as training  # noqa: E402
 from bert_common import (  # noqa: E402
     baseline_metrics,
     encode_sentence,
     heldout_batches,
     heldout_seq_len,
     load_bert,
-    log_softmax,
     mlm_metrics,
     unigram_baseline,
 )
-from bert_probes import CLOZE_FILE, cloze_accuracy, loss_by_context, read_cloze, real_vs_shuffled  # noqa: E402
+from bert_probes import (  # noqa: E402
+    CLOZE_FILE,
+    cloze_accuracy,
+    loss_by_context,
+    read_cloze,
+    real_vs_shuffled,
+    token_log_probs,
+)
 
 
 def pseudo_perplexity(model, tokenizer, text: str) -> tuple[float, list[tuple[str, float]]]:
-    """exp(-mean log p(token | the rest)) with each real token masked in turn; also each token's log p.
-
-    All the masked copies of the sentence go through the model as one batch: row i has token i masked.
-    """
+    """exp(-mean log p(token | the rest)) with each real token masked in turn; also each token's log p."""
     ids = np.array(encode_sentence(tokenizer, text, model.config.max_position_embeddings), dtype=np.int64)
-    positions = [i for i, token_id in enumerate(ids) if token_id not in tokenizer.special_token_ids]
-    if not positions:
-        raise ValueError(f"{text!r} holds no ordinary tokens to score")
-    batch = np.repeat(ids[None, :], len(positions), axis=0)  # (tokens, T)
-    batch[np.arange(len(positions)), positions] = tokenizer.mask_token_id
-    with tg.no_grad():
-        logits = model(tg.Tensor(batch)).logits.numpy()  # (tokens, T, vocab)
-    chosen = logits[np.arange(len(positions)), positions].astype(np.float64)  # (tokens, vocab)
-    log_probs = log_softmax(chosen)[np.arange(len(positions)), ids[positions]]
+    positions, log_probs = token_log_probs(model, tokenizer, ids)
     tokens = tokenizer.convert_ids_to_tokens(ids[positions])
     return math.exp(-float(log_probs.mean())), list(zip(tokens, log_probs.tolist(), strict=True))
 
@@ -88,7 +82,7 @@ def plot_context(path: Path, losses: dict[int, float], baseline: float, title: s
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+        description=__doc__.split("\n\n")[0], formatter_class=training.HelpFormatter
     )
     parser.add_argument(
         "--checkpoint", help="folder written by train_bert.py (default: the shipped checkpoints/mini-bert)"
@@ -103,7 +97,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     training.check_positive(batch_size=args.batch_size, shuffle_lines=args.shuffle_lines)
     if args.no_heldout and not args.sentences:
-        raise ValueError("--no-heldout leaves nothing to do: give sentences to score")
+        raise ValueError("--no-heldout leaves nothing to score; give sentences to score, or drop the flag")
     model, tokenizer = load_bert(args.checkpoint)
     result: dict = {"checkpoint": str(args.checkpoint or "checkpoints/mini-bert")}
 

@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 
 import tinygrad_edu as tg
-from tinygrad_edu import training
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import training_common as training  # noqa: E402
 from bert_common import encode_sentence, load_bert, log_softmax  # noqa: E402
 
 
@@ -41,7 +41,7 @@ def fill_mask(model, tokenizer, text: str, top_k: int) -> list[list[tuple[str, f
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+        description=__doc__.split("\n\n")[0], formatter_class=training.HelpFormatter
     )
     parser.add_argument(
         "--checkpoint", help="folder written by train_bert.py (default: the shipped checkpoints/mini-bert)"

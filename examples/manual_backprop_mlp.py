@@ -1,7 +1,7 @@
 """Backprop by hand: the character MLP's backward pass written tensor by tensor, checked against autograd.
 
     python examples/manual_backprop_mlp.py
-    python examples/manual_backprop_mlp.py --data ../shared/data/makemore_names.txt --steps 2000
+    python examples/manual_backprop_mlp.py --steps 2000 --n-hidden 100
 
 The forward pass of models/mlp.py is spelled out in small steps (the cross-entropy too), each
 intermediate keeps its autograd gradient (`retain_grad`), and then every gradient is derived again by
@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import makemore_common as common
 import numpy as np
+import training_common as training
 
 import tinygrad_edu as tg
 from models.mlp import MLP, MLPConfig
-from tinygrad_edu import training
 
 TOLERANCE = 1e-6
 
@@ -107,9 +107,9 @@ def check(model: MLP, Xb: np.ndarray, Yb: np.ndarray) -> float:
 
 def main(argv=None):
     parser = training.make_parser(
-        __doc__, steps=1000, batch_size=32, lr=0.1, out="runs/manual_backprop", eval_interval=1
+        __doc__, steps=1000, batch_size=32, lr=0.1, out=None, interval_evaluations=False, resume=False
     )
-    parser.add_argument("--n-hidden", type=int, default=64)
+    parser.add_argument("--n-hidden", type=int, default=64, help="hidden tanh units")
     args = parser.parse_args(argv)
     if args.steps < 0:
         raise ValueError(f"--steps must not be negative, got {args.steps}")

@@ -12,31 +12,23 @@ the start of every training name.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
+import training_common as training
 
-import tinygrad_edu as tg  # noqa: E402
-from models import build_model  # noqa: E402
-from tinygrad_edu import training  # noqa: E402
+import tinygrad_edu as tg
 
 
 def attention_for_text(checkpoint_path: str, text: str):
     """(list of per-layer (H, T, T) arrays, the characters on the axes) for `text`."""
-    checkpoint = training.load_checkpoint(checkpoint_path)
-    if checkpoint["model_type"] != "gpt":
-        raise ValueError(f"{checkpoint_path} holds a {checkpoint['model_type']!r} model, not a GPT")
-    model = build_model("gpt", checkpoint["config"])
-    model.load_state_dict(checkpoint["state_dict"])
-    model.eval()
-    tokenizer = training.tokenizer_from_dict(checkpoint["tokenizer"])
-    if checkpoint["extra"].get("task") == "words":
-        text = "." + text  # names are read after the "." start token
     if not text:
         raise ValueError("--text is empty")
+    model, tokenizer, checkpoint = training.load_model(checkpoint_path, expect="gpt")
+    if checkpoint["extra"].get("task") == "words":
+        text = "." + text  # names are read after the "." start token
+    unknown = sorted(set(text) - set(tokenizer.itos))
+    if unknown:
+        raise ValueError(f"--text: the model's vocabulary lacks {unknown}")
     ids = tokenizer.encode(text)
     block_size = model.config.block_size
     if len(ids) > block_size:
@@ -57,7 +49,7 @@ def plot(maps, chars, path: Path, title: str) -> Path:
     for layer in range(layers):
         for head in range(heads):
             ax = axes[layer][head]
-            ax.imshow(maps[layer][head], cmap="viridis", vmin=0.0, vmax=1.0)
+            image = ax.imshow(maps[layer][head], cmap="viridis", vmin=0.0, vmax=1.0)
             ax.set_xticks(range(len(chars)), labels, fontsize=7)
             ax.set_yticks(range(len(chars)), labels, fontsize=7)
             ax.set_title(f"layer {layer} head {head}", fontsize=8)
@@ -67,16 +59,16 @@ def plot(maps, chars, path: Path, title: str) -> Path:
                 ax.set_xlabel("key (attends to)", fontsize=7)
     figure.suptitle(title)
     figure.tight_layout()
+    # one colour scale for every map (all share vmin 0, vmax 1): the attention weight
+    figure.colorbar(image, ax=axes.ravel().tolist(), shrink=0.6, label="attention weight")
     return training.save_figure(figure, path)
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=training.HelpFormatter)
     parser.add_argument("--checkpoint", required=True, help="model.npz of a GPT (or its run folder)")
     parser.add_argument("--text", required=True, help="the string to show the attention for")
-    parser.add_argument("--out", default=None, help="PNG path (default: attention.png beside the checkpoint)")
+    parser.add_argument("--out", help="PNG path (default: attention.png beside the checkpoint)")
     args = parser.parse_args(argv)
     maps, chars = attention_for_text(args.checkpoint, args.text)
     checkpoint = Path(args.checkpoint)

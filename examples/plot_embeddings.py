@@ -16,9 +16,7 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-from sample import load_model
-
-from tinygrad_edu import training
+import training_common as training
 
 
 def project_2d(table: np.ndarray) -> tuple[np.ndarray, list[str]]:
@@ -33,15 +31,11 @@ def project_2d(table: np.ndarray) -> tuple[np.ndarray, list[str]]:
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=training.HelpFormatter)
     parser.add_argument("--checkpoint", required=True, help="model.npz (or the run folder holding it)")
-    parser.add_argument(
-        "--out", default=None, help="PNG path (default: embeddings.png beside the checkpoint)"
-    )
+    parser.add_argument("--out", help="PNG path (default: embeddings.png beside the checkpoint)")
     args = parser.parse_args(argv)
-    model, tokenizer, checkpoint = load_model(args.checkpoint)
+    model, tokenizer, checkpoint = training.load_model(args.checkpoint)
     if hasattr(model, "wte"):
         table = model.wte.weight.data
     elif checkpoint["model_type"] == "bigram":
@@ -55,9 +49,15 @@ def main(argv=None):
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(figsize=(7, 7))
-    axes.scatter(points[:, 0], points[:, 1], s=260, color="tab:blue", alpha=0.85)
-    for (x, y), char in zip(points, characters):
-        axes.text(x, y, char, ha="center", va="center", color="white", fontsize=11, fontweight="bold")
+    # small dots with the character beside each: letters that sit close together stay readable,
+    # and the word boundary "." (drawn last, in red) is never hidden under a letter
+    letters = [i for i, char in enumerate(characters) if char != "."]
+    axes.scatter(points[letters, 0], points[letters, 1], s=30, color="tab:blue", zorder=2)
+    for i in letters:
+        axes.annotate(characters[i], points[i], xytext=(4, 4), textcoords="offset points", fontsize=12)
+    for i in (i for i, char in enumerate(characters) if char == "."):
+        axes.scatter(*points[i], s=60, color="tab:red", marker="s", zorder=3, label='"." (word boundary)')
+        axes.legend(loc="best", fontsize=9)
     axes.set(xlabel=axis_labels[0], ylabel=axis_labels[1])
     axes.set_title(f"character embeddings of the {checkpoint['model_type']} model ({table.shape[1]}-D)")
     axes.grid(alpha=0.3)

@@ -1,22 +1,25 @@
 """Train Mini-BERT with masked-language modelling on the Shakespeare corpus.
 
-    python examples/train_bert.py --preset tiny --out runs/bert_tiny     # about 2 minutes on 2 cores
-    python examples/train_bert.py --out runs/bert --steps 1200           # the default Mini-BERT
-    python examples/train_bert.py --out runs/bert --steps 1200 --resume  # continue after a stop
+    python examples/train_bert.py --preset tiny --out runs/bert_tiny     # a few minutes: the machinery only
+    python examples/train_bert.py --out runs/bert                        # the default Mini-BERT
+    python examples/train_bert.py --out runs/bert --resume               # continue after a stop
+    python examples/train_bert.py --out runs/mini-bert --steps 9000      # checkpoints/mini-bert's command
 
 What it does, in order:
 1. Reads `data/shakespeare.txt` and splits it with `split_corpus` (the last 5% of speeches are held out).
 2. Trains a WordPiece vocabulary on the training speeches (or reads `--tokenizer DIR/vocab.txt`).
 3. Packs the tokenised speeches into rows `[CLS] ... [SEP]` of `--seq-len` tokens.
-4. Trains `BertForMaskedLM` on rows masked by BERT's rule (15% chosen; 80% [MASK], 10% random, 10%
-   kept) with AdamW, linear warm-up then linear decay, and gradient clipping.
+4. Trains `BertForMaskedLM` on rows masked by BERT's rule (`--mlm-probability` of the tokens chosen,
+   30% by default; of those 80% [MASK], 10% random, 10% kept) with AdamW, linear warm-up then linear
+   decay to zero, and gradient clipping; the vocabulary-sized decoder runs only at the chosen tokens.
 5. Every `--eval-interval` steps scores the held-out rows (masked once, with a fixed seed): MLM loss,
    masked-token accuracy and perplexity, beside the unigram baseline (predict every masked token by
    its frequency in the training split) on exactly the same masked tokens. A model that does not beat
    the baseline has learnt nothing about context.
 6. Writes the checkpoint folder `--out` (config.json, model.safetensors, vocab.txt, readable by
    `BertForMaskedLM.from_pretrained` and by Hugging Face) plus `training_state.npz` (optimizer,
-   scheduler, random-number states, step: `--resume` continues exactly) and `loss.png`.
+   scheduler, random-number states, step: `--resume` continues exactly; it is the authoritative
+   copy, and a resumed run rewrites the folder's model from it) and `loss.png`.
 
 The last line printed is one JSON object: val_loss, val_accuracy, val_perplexity, the baseline's,
 params, seconds, checkpoint.
@@ -27,13 +30,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 import tinygrad_edu as tg
-from tinygrad_edu import training
 from tinygrad_edu.data import (
     IGNORE_INDEX,
     MLMCollator,
@@ -46,6 +49,7 @@ from tinygrad_edu.nn import functional as F
 from tinygrad_edu.tensor import default_generator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import training_common as training  # noqa: E402
 from bert_common import (  # noqa: E402
     baseline_metrics,
     heldout_batches,
@@ -59,19 +63,23 @@ from models.bert import BertConfig, BertForMaskedLM  # noqa: E402
 
 # Each preset is a set of defaults; any flag given on the command line wins over it.
 PRESETS = {
-    # The Mini-BERT of the issue and of BENCHMARKS.md workload 3 (about 5.4M parameters).
+    # The recipe found by measurement on 2 CPU cores (docs/bert_training.md): a small BERT (about 1M
+    # parameters), no dropout, 30% of the tokens predicted, AdamW 1e-3 with warm-up and linear decay
+    # to zero, the decoder run only at the masked positions.
     "default": dict(
-        vocab_size=8000,
-        hidden_size=256,
-        num_layers=4,
-        num_heads=4,
-        intermediate_size=1024,
+        vocab_size=4000,
+        hidden_size=128,
+        num_layers=2,
+        num_heads=2,
+        intermediate_size=512,
         seq_len=64,
         max_position_embeddings=512,
-        batch_size=32,
-        lr=5e-4,
-        steps=1200,
-        eval_interval=100,
+        batch_size=64,
+        lr=1e-3,
+        steps=5000,
+        eval_interval=500,
+        dropout=0.0,
+        mlm_probability=0.3,
     ),
     # Small enough to train in a couple of minutes on 2 CPU cores: it shows the machinery working
     # and the loss falling, not a model that knows Shakespeare.
@@ -87,6 +95,8 @@ PRESETS = {
         lr=2e-3,
         steps=300,
         eval_interval=50,
+        dropout=0.1,
+        mlm_probability=0.15,
     ),
 }
 EVAL_BATCH_SIZE = 64  # rows per evaluation forward pass (does not change the figures)
@@ -128,19 +138,32 @@ def build_parser(preset: str) -> argparse.ArgumentParser:
     model = parser.add_argument_group("Mini-BERT")
     model.add_argument("--tokenizer", help="folder (or file) with a vocab.txt to use instead of training one")
     model.add_argument("--vocab-size", type=int, default=defaults["vocab_size"], help="WordPiece vocabulary")
-    model.add_argument("--hidden-size", type=int, default=defaults["hidden_size"])
-    model.add_argument("--num-layers", type=int, default=defaults["num_layers"])
-    model.add_argument("--num-heads", type=int, default=defaults["num_heads"])
-    model.add_argument("--intermediate-size", type=int, default=defaults["intermediate_size"])
+    model.add_argument(
+        "--hidden-size", type=int, default=defaults["hidden_size"], help="width of every layer"
+    )
+    model.add_argument("--num-layers", type=int, default=defaults["num_layers"], help="transformer layers")
+    model.add_argument(
+        "--num-heads", type=int, default=defaults["num_heads"], help="attention heads per layer"
+    )
+    model.add_argument(
+        "--intermediate-size", type=int, default=defaults["intermediate_size"], help="feed-forward width"
+    )
     model.add_argument(
         "--seq-len", type=int, default=defaults["seq_len"], help="tokens per row, [CLS]/[SEP] included"
     )
-    model.add_argument("--max-position-embeddings", type=int, default=defaults["max_position_embeddings"])
-    model.add_argument("--dropout", type=float, default=0.1, help="hidden and attention dropout")
+    model.add_argument(
+        "--max-position-embeddings",
+        type=int,
+        default=defaults["max_position_embeddings"],
+        help="longest sequence the model can read",
+    )
+    model.add_argument(
+        "--dropout", type=float, default=defaults["dropout"], help="hidden and attention dropout"
+    )
     model.add_argument(
         "--mlm-probability",
         type=float,
-        default=defaults.get("mlm_probability", 0.15),
+        default=defaults["mlm_probability"],
         help="share of the ordinary tokens chosen for prediction in training (held-out: always 0.15)",
     )
     optim = parser.add_argument_group("optimisation")
@@ -155,12 +178,6 @@ def build_parser(preset: str) -> argparse.ArgumentParser:
         "figure always uses every row; default: every row each time)",
     )
     run.add_argument("--checkpoint-interval", type=int, help="save every N steps (default: every eval)")
-    run.add_argument("--resume", action="store_true", help="continue from --out/training_state.npz")
-    run.add_argument(
-        "--stop-after",
-        type=int,
-        help="stop (and save) after this many steps, as if interrupted; see --resume",
-    )
     return parser
 
 
@@ -226,7 +243,7 @@ def make_batch_indices(num_rows: int, batch_size: int, seed: int):
 def masked_lm_loss(model: BertForMaskedLM, batch: dict[str, np.ndarray]) -> tg.Tensor:
     """The MLM loss with the vocabulary-sized decoder run only where a token was chosen (about 15% of
     positions): the same value as `model(input_ids, ..., labels=labels).loss`, which computes logits
-    at every position and then ignores 85% of them, for much less work (BENCHMARKS.md workload 3
+    at every position and then ignores 85% of them, for much less work (benchmarks/bench_bert.py
     calls this `--head masked`)."""
     chosen = batch["labels"] != IGNORE_INDEX
     if not chosen.any():  # nothing to predict in this batch: the full forward gives the (nan) loss
@@ -247,7 +264,7 @@ def save_training_state(path: Path, **state) -> None:
 def main(argv=None) -> None:
     args = parse_args(argv)
     timer = training.Timer()
-    out = Path(args.out)
+    out = training.check_out_folder(args.out)  # before any work: a typo must not cost a training
     state_path = out / "training_state.npz"
     saved = None
     if args.resume:
@@ -256,8 +273,10 @@ def main(argv=None) -> None:
                 f"--resume: no {state_path} to continue from (train without --resume first)"
             )
         saved = tg.load(state_path)
+        if not isinstance(saved, dict) or not isinstance(saved.get("args"), dict):
+            raise ValueError(f"--resume: {str(state_path)!r} is not a train_bert.py training state")
         for flag in ARCHITECTURE_FLAGS:
-            if saved["args"][flag] != getattr(args, flag):
+            if saved["args"].get(flag) != getattr(args, flag):
                 raise ValueError(
                     f"--resume: the run in {out} used --{flag.replace('_', '-')} {saved['args'][flag]}, "
                     f"not {getattr(args, flag)}; pass the same flags to continue it"
@@ -346,6 +365,9 @@ def main(argv=None) -> None:
             for step, value in zip(steps, values, strict=True):
                 curve.add(name, step, value)
         print(f"resumed from {state_path} at step {start_step}")
+        # training_state.npz is authoritative: a run killed between its two writes may have left
+        # model.safetensors one step ahead or behind; write it again from the state resumed from
+        model.save_pretrained(out, tokenizer=tokenizer)
     if start_step >= args.steps:
         raise ValueError(f"--resume: the run in {out} already finished its {args.steps} steps")
 
@@ -429,6 +451,8 @@ def main(argv=None) -> None:
         "steps": stop_at,
         "params": params,
         "seconds": seconds,
+        # CPU time of this process (all its threads): with one thread, the wall time on an idle core
+        "cpu_seconds": time.process_time(),
         "checkpoint": str(out),
     }
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")

@@ -1,8 +1,8 @@
 """Train the character-level GPT (models/gpt.py) on names or on Shakespeare.
 
-    python examples/train_gpt.py --data ../shared/data/makemore_names.txt --out runs/gpt_names
+    python examples/train_gpt.py --out runs/gpt_names                # data/names.txt
     python examples/train_gpt.py --data data/shakespeare.txt --char-stream --out runs/gpt_shakespeare
-    python examples/train_gpt.py --out runs/gpt_names --resume      # continue an interrupted run
+    python examples/train_gpt.py --out runs/gpt_names --resume       # continue an interrupted run
 
 Two ways to read the data:
 - names (default): one word per line, makemore's seed-42 80/10/10 split. Each name is one sequence
@@ -15,28 +15,25 @@ Two ways to read the data:
 AdamW with weight decay on the weight matrices only, a linear warm-up then a cosine decay of the
 learning rate, gradient clipping. Every --eval-interval steps: train/val loss and a checkpoint
 (written atomically, with the optimizer, schedule and random state, so --resume continues exactly
-where it stopped). At the end: losses, the checkpoint, a loss plot, samples, and one JSON line.
+where it stopped, with the data and model shape the run recorded; a flag that contradicts the record
+is refused). At the end: losses, the checkpoint, a loss plot, samples, and one JSON line.
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
+import training_common as training
+import training_health
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-if str(REPO_ROOT) not in sys.path:  # run as `python examples/train_gpt.py` without installing
-    sys.path.insert(0, str(REPO_ROOT))
-
-import tinygrad_edu as tg  # noqa: E402
-from models.gpt import GPT, IGNORE_INDEX, GPTConfig  # noqa: E402
-from tinygrad_edu import training  # noqa: E402
-from tinygrad_edu.data import CharTokenizer, load_words, split_words  # noqa: E402
-from tinygrad_edu.data.corpus import load_corpus, split_corpus  # noqa: E402
-from tinygrad_edu.nn import functional as F  # noqa: E402
-from tinygrad_edu.nn.utils import clip_grad_norm_  # noqa: E402
-from tinygrad_edu.tensor import default_generator  # noqa: E402
+import tinygrad_edu as tg
+from models.gpt import GPT, GPTConfig
+from tinygrad_edu.data import CharTokenizer, load_words, split_words
+from tinygrad_edu.data.corpus import load_corpus, split_corpus
+from tinygrad_edu.nn.functional import IGNORE_INDEX
+from tinygrad_edu.nn.utils import clip_grad_norm_
+from tinygrad_edu.tensor import default_generator
 
 STREAM_BLOCK_SIZE = 64  # --char-stream's default context
 
@@ -48,7 +45,7 @@ STREAM_BLOCK_SIZE = 64  # --char-stream's default context
 def name_sequences(
     words: list[str], tokenizer: CharTokenizer, block_size: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """One row per word: inputs ". e m m a . . ." and targets "e m m a . -1 -1 -1" (-1: ignored)."""
+    """One row per word: inputs ". e m m a . . ." and targets "e m m a . I I I" (I: IGNORE_INDEX)."""
     inputs = np.zeros((len(words), block_size), dtype=np.int64)
     targets = np.full((len(words), block_size), IGNORE_INDEX, dtype=np.int64)
     for row, word in enumerate(words):
@@ -132,34 +129,14 @@ class StreamTask:
         return stream_windows(ids, starts, self.block_size)
 
 
-@tg.no_grad()
-def mean_token_loss(model: GPT, inputs: np.ndarray, targets: np.ndarray, batch_size: int = 512) -> float:
-    """The loss per predicted token over a whole split (padding excluded). `training.evaluate`
-    weights each batch by its number of rows; with padded names the rows hold different numbers of
-    tokens, so here each batch's summed loss is divided by the split's total count of tokens."""
-    was_training = model.training
-    model.eval()
-    total, count = 0.0, int((targets != IGNORE_INDEX).sum())
-    try:
-        for start in range(0, len(inputs), batch_size):
-            logits, _ = model(tg.Tensor(inputs[start : start + batch_size]))
-            batch_targets = targets[start : start + batch_size]
-            loss = F.cross_entropy(
-                logits.reshape(-1, logits.shape[-1]),
-                tg.Tensor(batch_targets.reshape(-1)),
-                ignore_index=IGNORE_INDEX,
-                reduction="sum",
-            )
-            total += float(loss.item())
-    finally:
-        model.train(was_training)
-    if count == 0:
-        raise ValueError("evaluation split is empty")
-    return total / count
-
-
 def split_losses(model: GPT, data, splits: tuple[str, ...], limit: int | None) -> dict[str, float]:
-    return {f"{name}_loss": mean_token_loss(model, *data.eval_split(name, limit)) for name in splits}
+    """The loss per predicted token (padding excluded) of each split, by the shared evaluation loop."""
+    return {
+        f"{name}_loss": training.evaluate(model, training.batches_of(*data.eval_split(name, limit), 512))[
+            "loss"
+        ]
+        for name in splits
+    }
 
 
 # ------------------------------------------------------------------------------------------------
@@ -171,13 +148,6 @@ def parse_args(argv=None):
         __doc__, steps=15000, batch_size=128, lr=2e-3, out="runs/gpt", eval_interval=1500
     )
     parser.add_argument("--char-stream", action="store_true", help="read --data as one character stream")
-    parser.add_argument("--resume", action="store_true", help="continue from --out/model.npz")
-    parser.add_argument(
-        "--stop-after",
-        type=int,
-        default=None,
-        help="stop (with a checkpoint) after this many steps in this run",
-    )
     parser.add_argument(
         "--eval-examples", type=int, default=4000, help="rows per split at interval evaluations"
     )
@@ -189,17 +159,25 @@ def parse_args(argv=None):
     optim.add_argument("--warmup", type=int, default=100, help="linear warm-up steps")
     optim.add_argument("--min-lr-ratio", type=float, default=0.1, help="the cosine decay ends at lr * this")
     optim.add_argument("--grad-clip", type=float, default=1.0, help="clip the gradient norm (0: off)")
+    training_health.add_args(parser)
     model = parser.add_argument_group("model")
     model.add_argument(
         "--block-size", type=int, default=None, help="context (names: longest + 1; stream: 64)"
     )
-    model.add_argument("--n-layer", type=int, default=4)
-    model.add_argument("--n-head", type=int, default=4)
-    model.add_argument("--n-embd", type=int, default=64)
-    model.add_argument("--dropout", type=float, default=0.1)
+    model.add_argument("--n-layer", type=int, default=4, help="transformer blocks")
+    model.add_argument("--n-head", type=int, default=4, help="attention heads per block")
+    model.add_argument("--n-embd", type=int, default=64, help="width of the residual stream")
+    model.add_argument("--dropout", type=float, default=0.1, help="dropout probability in training")
     model.add_argument("--no-bias", action="store_true", help="Linear and LayerNorm layers without biases")
     model.add_argument("--tie-weights", action="store_true", help="share the token embedding with lm_head")
     args = parser.parse_args(argv)
+    resumed = None
+    if args.resume:
+        checkpoint_path = training.check_out_folder(args.out) / "model.npz"
+        resumed = training.load_resume_checkpoint(checkpoint_path, "gpt")
+        given = training.explicit_flags(parser, argv)
+        training.apply_run_record(args, given, resumed["extra"]["run"], args.out)
+    training.check_out_folder(args.out)
     training.check_positive(
         steps=args.steps, batch_size=args.batch_size, lr=args.lr, eval_interval=args.eval_interval,
         eval_examples=args.eval_examples, n_layer=args.n_layer, n_head=args.n_head, n_embd=args.n_embd,
@@ -208,7 +186,14 @@ def parse_args(argv=None):
         training.check_positive(block_size=args.block_size)
     if args.stop_after is not None:
         training.check_positive(stop_after=args.stop_after)
-    return args
+    if not 0.0 <= args.dropout < 1.0:
+        raise ValueError(f"--dropout must lie in [0, 1), got {args.dropout}")
+    if args.n_embd % args.n_head:
+        raise ValueError(f"--n-embd {args.n_embd} is not divisible by --n-head {args.n_head}")
+    return args, resumed
+
+
+FREE_FLAGS = ("samples", "sample_tokens", "prompt", "eval_examples")  # may change on --resume
 
 
 def make_optimizer(model: GPT, args):
@@ -234,27 +219,26 @@ def save(path: Path, model, config, data, args, metrics, state: dict) -> Path:
         model=model,
         tokenizer=data.tokenizer,
         metrics=metrics,
-        extra={"task": data.task, "data": args.data, "char_stream": args.char_stream, "resume": state},
+        extra={
+            "task": data.task,
+            "data": args.data,
+            "run": training.run_record(args, FREE_FLAGS),
+            "resume": state,
+        },
     )
 
 
 def main(argv=None):
-    args = parse_args(argv)
-    timer = training.Timer()
+    args, resumed = parse_args(argv)
     out = Path(args.out)
     checkpoint_path = out / "model.npz"
     Task = StreamTask if args.char_stream else NamesTask
 
-    resumed = None
-    if args.resume:
-        if not checkpoint_path.exists():
-            raise FileNotFoundError(f"--resume: no checkpoint at {checkpoint_path}")
-        resumed = training.load_checkpoint(checkpoint_path)
-        if resumed["model_type"] != "gpt" or not resumed["extra"].get("resume"):
-            raise ValueError(f"--resume: {checkpoint_path} is not a GPT training checkpoint")
-        if resumed["extra"]["char_stream"] != args.char_stream:
-            raise ValueError("--resume: the checkpoint was trained with a different --char-stream setting")
-        tokenizer = training.tokenizer_from_dict(resumed["tokenizer"])
+    if resumed is not None:  # the data and the model shape come from the run's record
+        state = resumed["extra"]["resume"]
+        if int(state["step"]) >= args.steps:
+            raise ValueError(f"--resume: the run in {out} already finished its {args.steps} steps")
+        tokenizer = training.tokenizer_from_dict(resumed["tokenizer"], resumed["path"])
         data = Task(args.data, resumed["config"]["block_size"], tokenizer)
         config = GPTConfig(**resumed["config"])
     else:
@@ -270,18 +254,16 @@ def main(argv=None):
     optimizer, scheduler = make_optimizer(model, args)
     rng = np.random.default_rng(args.seed)  # batches
     curve = training.LossCurve()
-    start_step, seconds_before = 0, 0.0
+    start_step, timer = 0, training.Timer()
     if resumed is not None:
-        state = resumed["extra"]["resume"]
+        training.check_weights(resumed["state_dict"], model, resumed["path"])
         model.load_state_dict(resumed["state_dict"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         rng.bit_generator.state = state["batch_rng"]
         default_generator.rng.bit_generator.state = state["dropout_rng"]
-        for name, (steps, values) in state["curve"].items():
-            for step, value in zip(steps, values):
-                curve.add(name, step, value)
-        start_step, seconds_before = int(state["step"]), float(state["seconds"])
+        curve = training.LossCurve(state["curve"])
+        start_step, timer = int(state["step"]), training.Timer(before=float(state["seconds"]))
         print(f"resumed from {checkpoint_path} at step {start_step}")
     print(model)
     params = training.count_parameters(model)
@@ -293,7 +275,7 @@ def main(argv=None):
     def training_state(step: int) -> dict:
         return {
             "step": step,
-            "seconds": seconds_before + timer.seconds,
+            "seconds": timer.seconds,
             "optimizer": optimizer.state_dict(),
             "scheduler": scheduler.state_dict(),
             "batch_rng": rng.bit_generator.state,
@@ -302,15 +284,15 @@ def main(argv=None):
         }
 
     running = training.RunningLoss()
+    health = training_health.start(model, args, args.grad_clip if args.grad_clip > 0 else None, start_step)
     bar = training.progress(max(0, end_step - start_step), desc="train_gpt", disable=args.no_progress)
     for step in (start_step + i for i in bar):
         inputs, targets = data.batch(rng, args.batch_size)
         _, loss = model(tg.Tensor(inputs), tg.Tensor(targets))
         optimizer.zero_grad()
         loss.backward()
-        if args.grad_clip > 0:
-            clip_grad_norm_(model.parameters(), args.grad_clip)
-        optimizer.step()
+        norm = clip_grad_norm_(model.parameters(), args.grad_clip) if args.grad_clip > 0 else None
+        training_health.optimizer_step(health, optimizer, norm)
         scheduler.step()
         value = loss.item()
         curve.add("batch", step + 1, value)
@@ -326,16 +308,17 @@ def main(argv=None):
             )
             save(checkpoint_path, model, config, data, args, {"step": step + 1}, training_state(step + 1))
 
+    training_health.finish(health, args, f"GPT on {Path(args.data).name}")
     if end_step < args.steps:  # --stop-after: leave a checkpoint to resume from, and stop
         save(checkpoint_path, model, config, data, args, {"step": end_step}, training_state(end_step))
         print(f"stopped at step {end_step} of {args.steps}; continue with --resume")
         training.print_final_json({"step": end_step, "checkpoint": str(checkpoint_path)})
         return None
-    return finish(model, config, data, args, curve, params, seconds_before + timer.seconds, training_state)
+    return finish(model, config, data, args, curve, params, timer.seconds, training_state)
 
 
 def finish(model, config, data, args, curve, params, seconds, training_state) -> dict:
-    """The end of a run: losses on the full splits, checkpoint, loss plot, samples, JSON line."""
+    """The end of a run: losses on the full splits, then the shared finish (checkpoint, plot, JSON)."""
     if isinstance(data, NamesTask):
         losses = split_losses(model, data, ("train", "val", "test"), None)
     else:  # the whole held-out text, but not all of the ~65k windows of a long training text
@@ -343,43 +326,38 @@ def finish(model, config, data, args, curve, params, seconds, training_state) ->
             **split_losses(model, data, ("train",), args.eval_examples),
             **split_losses(model, data, ("val",), None),
         }
-    for name, value in losses.items():
-        print(f"{name.replace('_', ' ')}: {value:.4f}")
     for name in ("train", "val"):
         curve.add(name, args.steps, losses[f"{name}_loss"])
-    out = Path(args.out)
-    metrics = {**losses, "params": params, "seconds": seconds, "steps": args.steps}
-    checkpoint = save(out / "model.npz", model, config, data, args, metrics, training_state(args.steps))
-    print(f"saved checkpoint: {checkpoint}")
-    plot = training.plot_curves(
-        out / "loss.png",
-        curve.series(),
-        title=f"GPT ({config.n_layer} layers, {config.n_embd} wide): loss on {Path(args.data).name}",
-        smooth={"batch": max(1, min(200, args.steps // 20))},
-    )
     generator = tg.Generator(args.seed)
     if isinstance(data, NamesTask):
         samples = [data.tokenizer.decode(ids) for ids in model.sample(args.samples, generator=generator)]
-        print("samples:", " ".join(samples))
+        show = None
     else:
         prompt = tg.tensor([data.tokenizer.encode(args.prompt)] * args.samples, dtype=tg.int64)
         rows = model.generate(prompt, args.sample_tokens, generator=generator).tolist()
         samples = [data.tokenizer.decode(row) for row in rows]
-        for text in samples:
-            print("-" * 40)
-            print(text)
-    result = {
-        **losses,
-        "params": params,
-        "seconds": round(seconds, 2),
-        "checkpoint": str(checkpoint),
-        "plot": str(plot),
-        "data": args.data,
-        "steps": args.steps,
-        "samples": samples,
-    }
-    training.print_final_json(result)
-    return result
+
+        def show(texts):
+            for text in texts:
+                print("-" * 40)
+                print(text)
+
+    return training.finish(
+        out=Path(args.out),
+        losses=losses,
+        save=lambda metrics: save(
+            Path(args.out) / "model.npz", model, config, data, args, metrics, training_state(args.steps)
+        ),
+        curve=curve,
+        title=f"GPT ({config.n_layer} layers, {config.n_embd} wide): loss on {Path(args.data).name}",
+        samples=samples,
+        seconds=seconds,
+        params=params,
+        data=args.data,
+        steps=args.steps,
+        smooth={"batch": max(1, min(200, args.steps // 20))},
+        show_samples=show,
+    )
 
 
 if __name__ == "__main__":

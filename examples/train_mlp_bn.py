@@ -1,7 +1,6 @@
 """Train the deep character MLP with BatchNorm (models/mlp_bn.py) on a list of names.
 
     python examples/train_mlp_bn.py                                # 5 x 100 tanh layers, BatchNorm, 200k steps
-    python examples/train_mlp_bn.py --data ../shared/data/makemore_names.txt --out runs/mlp_bn
     python examples/train_mlp_bn.py --no-batchnorm --out runs/mlp_nobn   # the same net without BatchNorm
     python examples/train_mlp_bn.py --steps 2000                   # a quick look
 
@@ -14,10 +13,10 @@ statistics. Prints train/val loss at intervals; at the end train/val/test loss, 
 from __future__ import annotations
 
 import makemore_common as common
+import training_common as training
 
 import tinygrad_edu as tg
 from models.mlp_bn import MLPBN, MLPBNConfig
-from tinygrad_edu import training
 
 
 def main(argv=None):
@@ -31,7 +30,7 @@ def main(argv=None):
     model_args.add_argument("--n-hidden", type=int, default=100, help="units per hidden layer")
     model_args.add_argument("--n-layers", type=int, default=5, help="hidden layers")
     model_args.add_argument("--no-batchnorm", action="store_true", help="build the net without BatchNorm")
-    args = parser.parse_args(argv)
+    args, resumed = common.parse_args(parser, argv, model_type="mlp_bn")
     training.check_positive(
         steps=args.steps, batch_size=args.batch_size, lr=args.lr, eval_interval=args.eval_interval,
         lr_decay_step=args.lr_decay_step, block_size=args.block_size, n_embd=args.n_embd,
@@ -39,8 +38,8 @@ def main(argv=None):
     )  # fmt: skip
     if args.batch_size < 2 and not args.no_batchnorm:
         raise ValueError("--batch-size must be at least 2 with BatchNorm (it normalises over the batch)")
-    timer = training.Timer()
-    data = common.NamesData.load(args.data, args.block_size)
+    tokenizer = resumed and training.tokenizer_from_dict(resumed["tokenizer"], resumed["path"])
+    data = common.NamesData.load(args.data, args.block_size, tokenizer)
     print(data.describe())
     config = MLPBNConfig(
         data.tokenizer.vocab_size, args.block_size, args.n_embd, args.n_hidden, args.n_layers,
@@ -51,12 +50,11 @@ def main(argv=None):
     print(f"parameters: {training.count_parameters(model):,}")
     optimizer = tg.optim.SGD(model.parameters(), lr=args.lr)
     scheduler = tg.optim.lr_scheduler.StepLR(optimizer, step_size=args.lr_decay_step, gamma=args.lr_decay)
-    curve = common.train_minibatches(model, optimizer, scheduler, data, args, desc="train_mlp_bn")
+    run = common.Run(model, optimizer, scheduler, data, args, "mlp_bn", config, resumed)
+    if not run.train(desc="train_mlp_bn"):
+        return None
     title = "deep MLP " + ("with BatchNorm" if config.batchnorm else "without BatchNorm")
-    return common.finish(
-        model, model_type="mlp_bn", config=config, data=data, args=args, curve=curve, timer=timer,
-        title=title, extra={"batchnorm": config.batchnorm},
-    )  # fmt: skip
+    return run.finish(title, extra={"batchnorm": config.batchnorm})
 
 
 if __name__ == "__main__":

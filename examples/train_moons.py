@@ -87,8 +87,13 @@ def save_decision_boundary(model: MLP, points: np.ndarray, labels: np.ndarray, p
     scores = np.array([model([float(a), float(b)]).data for a, b in zip(grid_x.ravel(), grid_y.ravel())])
     fig, ax = plt.subplots(figsize=(6, 5))
     ax.contourf(grid_x, grid_y, (scores > 0).reshape(grid_x.shape), cmap=plt.cm.Spectral, alpha=0.8)
-    ax.scatter(points[:, 0], points[:, 1], c=labels, s=30, cmap=plt.cm.Spectral, edgecolors="k")
-    ax.set_title("MLP(2, [16, 16, 1]) decision boundary on two moons")
+    colours = {0: plt.cm.Spectral(0.0), 1: plt.cm.Spectral(1.0)}  # the regions' colours, for each class
+    for label, moon in ((0, "upper"), (1, "lower")):
+        chosen = labels == label
+        ax.scatter(points[chosen, 0], points[chosen, 1], color=colours[label], s=30, edgecolors="k",
+                   label=f"label {label}, {moon} moon (shaded: where the model predicts it)")  # fmt: skip
+    ax.set(xlabel="x1", ylabel="x2", title="MLP(2, [16, 16, 1]) decision boundary on two moons")
+    ax.legend(loc="lower left", fontsize=8)
     ax.set_xlim(grid_x.min(), grid_x.max())
     ax.set_ylim(grid_y.min(), grid_y.max())
     try:

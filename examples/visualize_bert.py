@@ -31,10 +31,10 @@ import numpy as np
 
 import tinygrad_edu as tg
 from models.bert import capture_intermediates
-from tinygrad_edu import training
 from tinygrad_edu.data import load_corpus, split_corpus
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import training_common as training  # noqa: E402
 from bert_common import encode_sentence, heldout_batches, load_bert, mlm_metrics  # noqa: E402
 
 FIGURES = (
@@ -481,7 +481,8 @@ def fig_ablation(rec, tokens, out, model=None, batches=None, **_):
     left.set_xticks(range(heads), [f"head {h}" for h in range(heads)])
     left.set_yticks(range(layers), [f"layer {i}" for i in range(layers)])
     left.set_title("one head masked (head_mask): loss increase", fontsize=10)
-    figure.colorbar(image, ax=left, fraction=0.046, pad=0.02, label="increase in held-out loss (nats)")
+    # below the grid, so its label does not stand beside the bar chart's axis label saying the same
+    figure.colorbar(image, ax=left, orientation="horizontal", shrink=0.8, label="loss increase (nats)")
     positions = np.arange(layers)
     right.bar(positions - 0.2, np.array(attention_removed) - full, 0.4, label="attention removed")
     right.bar(positions + 0.2, np.array(ffn_removed) - full, 0.4, label="FFN removed")
@@ -497,7 +498,7 @@ def fig_ablation(rec, tokens, out, model=None, batches=None, **_):
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+        description=__doc__.split("\n\n")[0], formatter_class=training.HelpFormatter
     )
     parser.add_argument(
         "--checkpoint", help="folder written by train_bert.py (default: the shipped checkpoints/mini-bert)"

@@ -1,7 +1,7 @@
 """The models, one per file (`bigram.py`, `mlp.py`, `mlp_bn.py`, `gpt.py`, ...), and the registry that
 lets `examples/sample.py` and `examples/evaluate.py` rebuild any of them from a checkpoint.
 
-A checkpoint (see `tinygrad_edu.training.save_checkpoint`) stores `model_type` and the config as a
+A checkpoint (see `save_checkpoint` in examples/training_common.py) stores `model_type` and the config as a
 dict; `build_model(model_type, config_dict)` looks the name up in `MODELS` and returns
 `ModelClass(ConfigClass(**config_dict))`. A new model gets one line in `MODELS` below.
 """

@@ -7,7 +7,9 @@ from typing import Any
 
 import numpy as np
 
-IGNORE_INDEX = -100  # labels equal to this are not predicted (positions that were not masked)
+from tinygrad_edu.nn.functional import IGNORE_INDEX  # labels of positions that were not masked
+
+__all__ = ["IGNORE_INDEX", "BertConfig"]
 
 
 @dataclass

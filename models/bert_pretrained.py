@@ -15,8 +15,6 @@ the word embeddings and `cls.predictions.bias`).
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import fields
 from pathlib import Path
 
@@ -62,10 +60,7 @@ def save_pretrained(model, directory, tokenizer=None) -> None:
     _atomic_write(folder / WEIGHTS_NAME, lambda path: save_file(tensors, path, metadata={"format": "pt"}))
     _atomic_write(folder / CONFIG_NAME, lambda path: Path(path).write_text(config_text))
     if tokenizer is not None:
-        # the tokenizer writes vocab.txt itself; write it into a scratch folder and move it in
-        with tempfile.TemporaryDirectory(dir=folder) as scratch:
-            tokenizer.save(scratch)
-            os.replace(Path(scratch) / VOCAB_NAME, folder / VOCAB_NAME)
+        tokenizer.save(folder)  # vocab.txt, written atomically by the tokenizer itself
 
 
 def read_config(folder: Path) -> BertConfig:

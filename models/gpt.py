@@ -29,8 +29,7 @@ from models.sampling import generate, sample_words
 from tinygrad_edu import nn
 from tinygrad_edu.nn import functional as F
 from tinygrad_edu.nn.attention import SelfAttention
-
-IGNORE_INDEX = -1  # targets equal to this are skipped by the loss (padding after a name's end)
+from tinygrad_edu.nn.functional import IGNORE_INDEX  # targets to skip (padding after a name's end)
 
 
 @dataclass
@@ -43,6 +42,7 @@ class GPTConfig:
     dropout: float = 0.0
     bias: bool = True  # biases in the Linear and LayerNorm layers
     tie_weights: bool = False  # lm_head shares its weight with the token embedding
+    positional: str = "learned"  # "learned" (a trained table) or "sinusoidal" (the fixed sin/cos table)
 
     def __post_init__(self) -> None:
         for name in ("block_size", "vocab_size", "n_layer", "n_head", "n_embd"):
@@ -50,6 +50,10 @@ class GPTConfig:
                 raise ValueError(f"GPTConfig: {name} must be at least 1, got {getattr(self, name)}")
         if self.n_embd % self.n_head:
             raise ValueError(f"GPTConfig: n_embd {self.n_embd} is not divisible by n_head {self.n_head}")
+        if self.positional not in ("learned", "sinusoidal"):
+            raise ValueError(
+                f"GPTConfig: positional must be 'learned' or 'sinusoidal', got {self.positional!r}"
+            )
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError(f"GPTConfig: dropout must be in [0, 1), got {self.dropout}")
 
@@ -100,7 +104,10 @@ class GPT(nn.Module):
         super().__init__()
         self.config = config = config or GPTConfig()
         self.wte = nn.Embedding(config.vocab_size, config.n_embd)  # token embedding
-        self.wpe = nn.Embedding(config.block_size, config.n_embd)  # position embedding
+        if config.positional == "sinusoidal":  # position embedding: fixed, or learned
+            self.wpe = nn.SinusoidalPositionalEncoding(config.block_size, config.n_embd)
+        else:
+            self.wpe = nn.Embedding(config.block_size, config.n_embd)
         self.drop = nn.Dropout(config.dropout)
         self.blocks = nn.ModuleList([Block(config) for _ in range(config.n_layer)])
         self.ln_f = nn.LayerNorm(config.n_embd, bias=config.bias)

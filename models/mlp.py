@@ -37,6 +37,7 @@ class MLP(_Sampler, nn.Module):
         fan_in = config.block_size * config.n_embd
         self.wte = nn.Embedding(config.vocab_size, config.n_embd, generator=generator)  # C in makemore
         self.hidden = nn.Linear(fan_in, config.n_hidden, generator=generator)
+        self.tanh = nn.Tanh()  # a module, not a method call, so that hooks (the health report) see it
         self.output = nn.Linear(config.n_hidden, config.vocab_size, generator=generator)
         with tg.no_grad():
             nn.init.normal_(self.hidden.weight, std=(5 / 3) / math.sqrt(fan_in), generator=generator)
@@ -49,7 +50,7 @@ class MLP(_Sampler, nn.Module):
         if T != self.config.block_size:
             raise ValueError(f"MLP: expected contexts of {self.config.block_size} ids, got shape {(B, T)}")
         emb = self.wte(idx)  # (B, T, n_embd)
-        hidden = self.hidden(emb.reshape(B, -1)).tanh()  # (B, n_hidden)
+        hidden = self.tanh(self.hidden(emb.reshape(B, -1)))  # (B, n_hidden)
         logits = self.output(hidden)  # (B, vocab_size)
         loss = F.cross_entropy(logits, targets) if targets is not None else None
         return logits, loss

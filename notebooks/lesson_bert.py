@@ -1,6 +1,9 @@
-"""The small Mini-BERT that lessons 09, 10, 11 and 14 look inside, written by the project's own script.
+"""The Mini-BERTs the BERT lessons use.
 
-`tiny_bert()` runs `examples/train_bert.py --preset tiny` into a folder under the lesson output folder
+`mini_bert()` loads the trained model that ships with the project (`checkpoints/mini-bert`, see its
+model card): lessons 09, 10 and 14 look inside it, and nothing is trained or written.
+
+`tiny_bert()` (lesson 13, the lesson about training itself) runs `examples/train_bert.py --preset tiny` into a folder under the lesson output folder
 (`TG_NOTEBOOK_OUT`, see `tinygrad_edu.exercises.output_dir`) and loads the result; when that folder
 already holds a finished checkpoint (an earlier lesson in the same run wrote it) it is only loaded.
 
@@ -36,6 +39,14 @@ def tiny_bert_flags(out: Path) -> list[str]:
         flags += ["--steps", "24", "--batch-size", "16", "--vocab-size", "800",
                   "--eval-interval", "24", "--eval-rows", "32"]  # fmt: skip
     return flags
+
+
+def mini_bert() -> tuple[BertForMaskedLM, WordPieceTokenizer, Path]:
+    """(the shipped Mini-BERT in eval mode, its WordPiece tokenizer, its folder)."""
+    folder = repo_root() / "checkpoints" / "mini-bert"
+    model = BertForMaskedLM.from_pretrained(folder)
+    model.eval()
+    return model, WordPieceTokenizer.from_file(folder / "vocab.txt"), folder
 
 
 def tiny_bert() -> tuple[BertForMaskedLM, WordPieceTokenizer, Path]:

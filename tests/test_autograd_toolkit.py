@@ -425,7 +425,7 @@ def test_anomaly_mode_names_the_forward_op_and_the_users_line():
     with pytest.raises(RuntimeError) as error, tg.autograd.detect_anomaly():
         model(x)
     message = str(error.value)
-    assert "Log returned nan or inf in its forward output" in message
+    assert "Log returned nan in its forward output" in message
     assert __file__ in message and "self.layer(x).log().mean()" in message
 
 
@@ -438,7 +438,7 @@ def test_anomaly_mode_finds_a_nan_made_only_in_backward():
         with pytest.raises(RuntimeError) as error, np.errstate(all="ignore"):
             loss.backward()  # d sqrt / dx at 0 is 1/0; times the masked 0 it is 0/0 = nan
     message = str(error.value)
-    assert "SqrtBackward returned nan or inf in the gradient of its input 0" in message
+    assert "SqrtBackward returned nan in the gradient of its input 0" in message
     assert "root = x.sqrt()" in message and __file__ in message
 
 

@@ -1,6 +1,7 @@
 """models/bigram.py, models/mlp.py, models/mlp_bn.py: shapes, learning, the bigram equality, sampling,
 checkpoints through the registry, and parity with a torch copy of the MLP."""
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,10 +12,12 @@ from models import MODELS, build_model
 from models.bigram import BigramConfig, BigramCounts, BigramNN
 from models.mlp import MLP, MLPConfig
 from models.mlp_bn import MLPBN, MLPBNConfig
-from tinygrad_edu import training
 from tinygrad_edu.data import CharTokenizer, build_dataset, load_words
 
 NAMES = Path(__file__).resolve().parent.parent / "data" / "names.txt"
+sys.path.insert(0, str(NAMES.parent.parent / "examples"))
+
+import training_common as training  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +70,7 @@ def test_neural_bigram_converges_to_the_counts(small_data, one_hot):
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-    final = training.evaluate(model, X, Y)
+    final = training.mean_loss(model, X, Y)
     assert first > counts_loss + 1.0  # it really started far away
     assert abs(final - counts_loss) < 0.01
 
@@ -87,10 +90,10 @@ def test_mlps_shapes_and_loss_falls(small_data, make):
     model = make(tok.vocab_size)
     logits, loss = model(tg.Tensor(X[:7]))
     assert logits.shape == (7, tok.vocab_size) and loss is None
-    initial = training.evaluate(model, X, Y)
+    initial = training.mean_loss(model, X, Y)
     assert initial == pytest.approx(np.log(tok.vocab_size), abs=0.35)  # scaled init: near uniform at start
     train(model, X, Y, steps=300)
-    assert training.evaluate(model, X, Y) < initial - 0.4
+    assert training.mean_loss(model, X, Y) < initial - 0.4
 
 
 def test_mlp_rejects_wrong_context_length():

@@ -16,10 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from tinygrad_edu import training
-
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
+sys.path.insert(0, str(EXAMPLES))
+
+import training_common as training  # noqa: E402
+
 SCRIPTS = [
     "train_bigram.py",
     "train_mlp.py",

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_edu.device import check_device
 from tinygrad_edu.files import atomic_write
 from tinygrad_edu.tensor import Tensor
 
@@ -62,6 +63,7 @@ def _encode(obj: Any, arrays: dict[str, np.ndarray], where: str) -> Any:
 
 
 def _decode(node: Any, arrays) -> Any:
+    """The object `_encode` described; a node of any other shape raises (load turns it into ValueError)."""
     if isinstance(node, list):
         return [_decode(value, arrays) for value in node]
     if not isinstance(node, dict):
@@ -78,6 +80,8 @@ def _decode(node: Any, arrays) -> Any:
     if "__tuple__" in node:
         return tuple(_decode(value, arrays) for value in node["__tuple__"])
     if "__dict__" in node:
+        if not all(isinstance(item, list) and len(item) == 2 for item in node["__dict__"]):
+            raise ValueError("a dict entry is not a [key, value] pair")
         pairs = [(key, _decode(value, arrays)) for key, value in node["__dict__"]]
         return OrderedDict(pairs) if node.get("ordered") else dict(pairs)
     raise ValueError(f"unknown node {sorted(node)}")
@@ -94,13 +98,22 @@ def save(obj: Any, path: str | os.PathLike) -> None:
         np.savez(file, **arrays)  # a file object, so numpy does not append ".npz" to the name
 
 
-def load(path: str | os.PathLike) -> Any:
+def load(path: str | os.PathLike, map_location=None, weights_only: bool = True, **pickle_load_args) -> Any:
     """Read what `save` wrote. A missing file raises FileNotFoundError; a truncated, corrupt or foreign
-    file raises ValueError naming the path."""
+    file raises ValueError naming the path. `map_location` may name the CPU (everything loads there);
+    `weights_only` is accepted as torch's: the format holds only data, never code."""
+    if map_location is not None and not callable(map_location) and not isinstance(map_location, dict):
+        check_device(map_location, "load")
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"load: no such checkpoint file: {path!r}")
+    with open(path, "rb") as file:
+        magic = file.read(6)
     try:
+        if not magic:
+            raise ValueError("the file is empty")
+        if not magic.startswith((b"PK", b"\x93NUMPY")):
+            raise ValueError("it is not a numpy .npz archive")
         archive = np.load(path, allow_pickle=False)
         if not isinstance(archive, np.lib.npyio.NpzFile):
             raise ValueError("it holds a single numpy array, not an archive")
@@ -115,8 +128,25 @@ def load(path: str | os.PathLike) -> Any:
                     f"it has format version {structure.get('version')}, newer than this code ({VERSION})"
                 )
             arrays = {name: archive[name] for name in archive.files if name != _STRUCTURE}
+        for name, array in arrays.items():
+            if array.dtype.kind not in "biuf":  # what save() writes; a complex or text array is foreign
+                raise ValueError(f"entry {name} has dtype {array.dtype}, which save() never writes")
         return _decode(structure["root"], arrays)
-    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile, UnicodeDecodeError) as error:
+    # a malformed file can raise any of these; the caller gets one kind, naming the file
+    except (
+        ValueError,
+        OSError,
+        EOFError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        RecursionError,
+        MemoryError,
+        zipfile.BadZipFile,
+        UnicodeDecodeError,
+    ) as error:
+        reason = f"an entry it refers to is missing: {error}" if isinstance(error, KeyError) else error
         raise ValueError(
-            f"load: {path!r} is not a readable tinygrad_edu checkpoint (truncated, corrupt or another format): {error}"
+            f"load: {path!r} is not a readable tinygrad_edu checkpoint (truncated, corrupt or another format): {reason}"
         ) from error

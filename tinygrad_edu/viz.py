@@ -8,13 +8,19 @@ Works for any graph node that follows the protocol shared by `Value` and `Tensor
 Every value becomes a box (a "record": its fields side by side) and every operation a small ellipse
 between its inputs and its output. The nodes are listed with the same walk backward uses,
 `graph.topological_order`, so drawing a graph 100,000 nodes deep needs no recursion either.
+
+`save_html(root, path)` and `backward_page(root)` (from `backward_page.py`) make a page that steps
+through the backward pass of the graph instead of drawing it once.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from tinygrad_edu.backward_page import BackwardPage, backward_page, save_html
 from tinygrad_edu.graph import topological_order
+
+__all__ = ["BackwardPage", "backward_page", "draw_dot", "save_html", "to_dot"]
 
 # characters that have a meaning inside a Graphviz record label; a backslash escapes them
 _RECORD_SPECIAL = set("{}<>|\\")

@@ -21,3 +21,8 @@ def my_layer_norm(x, gamma, beta, eps=1e-5):
     mean = x.mean(axis=-1, keepdims=True)  # (..., 1)
     variance = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
     return gamma * (x - mean) / np.sqrt(variance + eps) + beta
+
+# %% [answer ex4]
+# PE[p] . PE[p+k] = sum_i [sin(p w) sin((p+k) w) + cos(p w) cos((p+k) w)] = sum_i cos(k w_i)
+frequencies = 10000.0 ** (-np.arange(0, 32, 2) / 32)
+answer_ex4 = float(np.cos(3 * frequencies).sum())

@@ -20,7 +20,7 @@ import numpy as np
 import tinygrad_edu as tg
 from models.bigram import BigramConfig, BigramCounts, BigramNN
 from tinygrad_edu.data import CharTokenizer, build_dataset, load_words, split_words
-from tinygrad_edu.exercises import check_close, repo_root, steps
+from tinygrad_edu.exercises import check, repo_root, steps
 
 words = load_words(repo_root() / "data" / "names.txt")
 train_words, val_words, test_words = split_words(words)  # 80 / 10 / 10 %, shuffled with seed 42
@@ -164,13 +164,7 @@ plt.show()
 answer_ex1 = None
 
 # %%
-ava = [0, tokenizer.stoi["a"], tokenizer.stoi["v"], tokenizer.stoi["a"], 0]
-check_close(
-    "exercise 1",
-    answer_ex1,
-    -np.mean([np.log(P[a, b]) for a, b in zip(ava, ava[1:])]),
-    hint="Frame the name with '.', take log P[current, next] for the 4 pairs, average, negate.",
-)
+check("02.1", answer_ex1, P=P, stoi=tokenizer.stoi)
 
 # %% [markdown]
 # **Exercise 2.** Without smoothing ($k = 0$), some pairs in the validation names never occur in training.
@@ -180,15 +174,7 @@ check_close(
 answer_ex2 = None
 
 # %%
-unsmoothed = BigramCounts(BigramConfig(vocab_size=27, smoothing=0.0)).fit(X_train, Y_train)
-with np.errstate(divide="ignore"):
-    expected_ex2 = unsmoothed.loss(X_val, Y_val)
-check_close(
-    "exercise 2",
-    answer_ex2,
-    expected_ex2,
-    hint="An unseen pair has probability 0 and log 0 = -inf: one such pair is enough.",
-)
+check("02.2", answer_ex2, train=(X_train, Y_train), val=(X_val, Y_val))
 
 # %% [markdown]
 # **Exercise 3.** `one_hot(i) @ W` equals `W[i]`. Compute the logits for the current characters
@@ -199,10 +185,4 @@ check_close(
 answer_ex3 = None
 
 # %%
-em = [tokenizer.stoi["e"], tokenizer.stoi["m"]]
-check_close(
-    "exercise 3",
-    answer_ex3,
-    model.weight.numpy()[em],
-    hint="one_hot(tg.tensor([...]), 27) has shape (2, 27); multiply it by the (27, 27) weight.",
-)
+check("02.3", answer_ex3, weight=model.weight, stoi=tokenizer.stoi)

@@ -15,6 +15,7 @@
 
 # %%
 import math
+import sys
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -22,8 +23,11 @@ import numpy as np
 import tinygrad_edu as tg
 from models.mlp import MLP, MLPConfig
 from tinygrad_edu.data import CharTokenizer, build_dataset, load_words, split_words
-from tinygrad_edu.exercises import check_close, check_equal, check_true, fast_mode, repo_root, steps
-from tinygrad_edu.training import count_parameters, evaluate
+from tinygrad_edu.exercises import check, fast_mode, repo_root, steps
+
+sys.path.insert(0, str(repo_root() / "examples"))  # the example scripts' shared code
+from training_common import count_parameters  # noqa: E402
+from training_common import mean_loss as evaluate  # noqa: E402  (mean loss over a whole split)
 
 words = load_words(repo_root() / "data" / "names.txt")
 tokenizer = CharTokenizer.from_words(words)
@@ -161,16 +165,14 @@ plt.show()
 # **Exercise 1.** How many parameters does the MLP have with `vocab_size=27, block_size=4, n_embd=5,
 # n_hidden=100`? Count by hand: the embedding table, then each layer's weight and bias.
 
+# %%
+config_ex = MLPConfig(vocab_size=27, block_size=4, n_embd=5, n_hidden=100)  # the exercises' model
+
 # %% [answer ex1]
 answer_ex1 = None
 
 # %%
-check_equal(
-    "exercise 1",
-    answer_ex1,
-    count_parameters(MLP(MLPConfig(27, 4, 5, 100))),
-    hint="27*5 for the table, (4*5)*100 + 100 for the hidden layer, 100*27 + 27 for the output.",
-)
+check("03.1", answer_ex1, model=MLP(config_ex))
 
 # %% [markdown]
 # **Exercise 2.** For a batch of 32 contexts with `block_size=4, n_embd=5`, what is the shape (a tuple)
@@ -180,16 +182,12 @@ check_equal(
 answer_ex2 = None
 
 # %%
-check_equal("exercise 2", None if answer_ex2 is None else tuple(answer_ex2), (32, 20),
-            hint="Each context has 4 characters of 5 numbers each, laid side by side.")
+check("03.2", answer_ex2, config=config_ex)
 
 # %% [markdown]
 # **Exercise 3.** Read the sweep plot: pick a learning rate in the valley (where the smoothed loss is low
 # and not yet rising). Then train a fresh model for 1000 steps at your rate; its loss must beat a
 # model trained at $10^{-3}$.
-
-# %% [answer ex3]
-answer_ex3 = None
 
 # %%
 def loss_after_1000_steps(lr):
@@ -198,10 +196,8 @@ def loss_after_1000_steps(lr):
     return evaluate(fresh, *splits["val"])
 
 
-if answer_ex3 is None:
-    check_true("exercise 3", None, bool, "")
-else:
-    yours, slow = loss_after_1000_steps(answer_ex3), loss_after_1000_steps(1e-3)
-    print(f"val loss: at your rate {answer_ex3:g} {yours:.4f}, at 1e-3 {slow:.4f}")
-    check_true("exercise 3", answer_ex3, lambda lr: yours < slow - 0.1,
-               f"a rate of {answer_ex3:g} does not beat 1e-3 clearly; look for the lowest part of the smoothed curve")
+# %% [answer ex3]
+answer_ex3 = None
+
+# %%
+check("03.3", answer_ex3, loss_after=loss_after_1000_steps)

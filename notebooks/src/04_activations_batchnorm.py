@@ -35,20 +35,22 @@ from IPython.display import Image, display
 import tinygrad_edu as tg
 from models.mlp_bn import MLPBN, MLPBNConfig
 from tinygrad_edu import nn
-from tinygrad_edu.exercises import check_close, check_true, output_dir, repo_root, steps
-from tinygrad_edu.training import evaluate
+from tinygrad_edu.exercises import check, output_dir, repo_root, steps
+from tinygrad_edu.health import HealthReport
 
 warnings.filterwarnings("ignore", message="IProgress not found")  # tqdm without ipywidgets
 sys.path.insert(0, str(repo_root() / "examples"))
 import diagnose_mlp_bn as diagnose  # noqa: E402
 from makemore_common import NamesData  # noqa: E402
+from training_common import mean_loss as evaluate  # noqa: E402  (mean loss over a whole split)
 
 data = NamesData.load(str(repo_root() / "data" / "names.txt"), block_size=3)
 print(data.describe())
 # the script's command-line flags, as plain attributes
 args = SimpleNamespace(block_size=3, n_embd=10, n_hidden=100, n_layers=5, seed=42, lr=0.1, batch_size=32,
-                       steps=steps(full=1000, fast=150), no_progress=True)
+                       steps=steps(full=1000, fast=150), no_progress=True, health_every=steps(full=20, fast=25))
 out = output_dir("04_activations_batchnorm")
+args.out = str(out)
 
 # %% [markdown]
 # ## 1. The loss at initialisation
@@ -70,21 +72,38 @@ print(f"without the 0.1 scaling: {evaluate(model, X_train, Y_train):.3f}")
 # %% [markdown]
 # ## 2. Initialisation: where the tanh outputs land
 #
-# `diagnose.inspect_batch` runs one batch of 1000 examples forward and backward and returns every
-# hidden layer's tanh outputs $t$, shape $(1000, 100)$ each, and the gradients arriving at them. With
-# weights $\mathcal{N}(0, 1)$ (no $1/\sqrt{n}$) the pre-activations have a standard deviation of
-# about $\sqrt{30} \approx 5.5$ in the first layer and $\sqrt{100} \cdot 0.8 \approx 8$ after: nearly
-# every unit sits at $\pm 1$. With Kaiming's scale they stay spread out.
+# A `HealthReport` (`tinygrad_edu/health.py`) hooks every `nn.Tanh` of a model and records, among other
+# things, a histogram of its outputs $t$ and the fraction of saturated units, $|t| > 0.97$. Here it
+# watches one forward and backward pass on 1000 examples, before any training (`report.update()`
+# around no optimizer step just takes the record). With weights $\mathcal{N}(0, 1)$ (no $1/\sqrt{n}$)
+# the pre-activations have a standard deviation of about $\sqrt{30} \approx 5.5$ in the first layer
+# and $\sqrt{100} \cdot 0.8 \approx 8$ after: nearly every unit sits at $\pm 1$. With Kaiming's scale
+# they stay spread out.
 
 # %%
+X_train, Y_train = data.splits["train"]
+rows = np.random.default_rng(args.seed + 1).integers(0, len(X_train), size=1000)
+
+
+def health_at_init(kaiming):
+    config = MLPBNConfig(batchnorm=False, kaiming=kaiming, init_gain=5 / 3 if kaiming else 1.0)
+    model = MLPBN(config, generator=tg.Generator(42))
+    report = HealthReport(model, every=1, saturation=diagnose.SATURATED)
+    _, loss = model(tg.Tensor(X_train[rows]), tg.Tensor(Y_train[rows]))
+    loss.backward()
+    with report.update():  # no optimizer step inside: this only takes the record
+        pass
+    return report.records[0]
+
+
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.5), sharey=True)
 for ax, kaiming in zip(axes, (False, True)):
-    config = MLPBNConfig(batchnorm=False, kaiming=kaiming, init_gain=5 / 3 if kaiming else 1.0)
-    activations, gradients = diagnose.inspect_batch(MLPBN(config, generator=tg.Generator(42)), data, args)
-    for layer, t in enumerate(activations, start=1):
-        saturated = (np.abs(t) > diagnose.SATURATED).mean()
-        ax.hist(t.ravel(), bins=50, range=(-1, 1), histtype="step", density=True,
-                label=f"layer {layer}: saturated {saturated:.0%}")
+    record = health_at_init(kaiming)
+    for layer, stats in enumerate(record["activations"].values(), start=1):
+        counts = np.array(stats["histogram"]["counts"], dtype=float)
+        edges = np.linspace(stats["histogram"]["low"], stats["histogram"]["high"], len(counts) + 1)
+        ax.stairs(counts / counts.sum() / (edges[1] - edges[0]), edges,
+                  label=f"layer {layer}: saturated {stats['saturated']:.0%}")
     ax.set_title("weights N(0, 1)" if not kaiming else "Kaiming: N(0, (5/3)² / fan_in)")
     ax.set_xlabel("tanh output")
     ax.legend(fontsize=8)
@@ -95,45 +114,40 @@ plt.show()
 # %% [markdown]
 # ## 3. Four set-ups, trained side by side
 #
-# `diagnose.run_setup` trains one set-up with SGD (lr 0.1, batch 32) and records, at every step and
-# for every weight matrix $W$, the **update:data ratio** $\mathrm{std}(\eta\, \nabla W) / \mathrm{std}(W)$:
-# how much of a weight one step changes. A rule of thumb puts it near $10^{-3}$. `diagnose.plot_setup`
-# draws the four panels of the script's figure: tanh outputs, gradients at them, weight gradients,
-# update:data ratios over the steps.
+# `diagnose.run_setup` trains one set-up with SGD (lr 0.1, batch 32) under a `HealthReport` that
+# records every `health_every` steps. Among its numbers, for every weight matrix $W$, the
+# **update:data ratio** $\mathrm{std}(\Delta W) / \mathrm{std}(W)$: how much of a weight one step
+# changes (for SGD, $\Delta W = -\eta\, \nabla W$). A rule of thumb puts it near $10^{-3}$, $-3$ on the
+# report's log10 scale. `report.save_png` draws the report's dashboard; `docs/health.md` explains
+# every panel.
 
 # %%
 results = {}
 for label, filename, batchnorm, kaiming in diagnose.SETUPS:
-    model, losses, ratios = diagnose.run_setup(args, data, batchnorm, kaiming)
-    activations, gradients = diagnose.inspect_batch(model, data, args)
-    results[filename] = SimpleNamespace(label=label, model=model, losses=losses, ratios=ratios,
-                                        activations=activations, gradients=gradients)
-    saturated = [f"{(np.abs(t) > diagnose.SATURATED).mean():.0%}" for t in activations]
+    model, losses, health = diagnose.run_setup(args, data, label, filename, batchnorm, kaiming)
+    results[filename] = SimpleNamespace(label=label, model=model, losses=losses, health=health)
+    saturated = [f"{stats['saturated']:.0%}" for stats in health.records[-1]["activations"].values()]
     print(f"{label:30s} val loss {evaluate(model, *data.splits['val']):.3f}, saturated per layer {saturated}")
 
 # %% [markdown]
-# The worst set-up: no BatchNorm and weights $\mathcal{N}(0,1)$. Look at the top-left panel (most units
-# saturated), the gradients at the tanh outputs (their widths differ by a factor of about 30 from the
-# first hidden layer to the last) and the update:data ratios (each layer learns at a very different
-# speed, the deep ones far below $10^{-3}$).
+# The worst set-up: no BatchNorm and weights $\mathcal{N}(0,1)$. Look at the top row: most tanh outputs
+# sit at $\pm 1$ (left), the saturated fraction stays high (middle), and the gradient arriving at the
+# tanh outputs shrinks layer by layer (right: a factor of about 30 from the first hidden layer to the
+# last). In the bottom row each layer learns at a very different speed: the update:data ratios spread
+# over more than a decade, the deepest hidden layers lowest.
 
 # %%
-backend = plt.get_backend()  # plot_setup switches matplotlib to its file-only backend: switch back after
-
-
 def show_setup(filename):
     result = results[filename]
-    path = diagnose.plot_setup(out / f"{filename}.png", result.label, result.model, result.ratios,
-                               result.activations, result.gradients, args)
-    plt.switch_backend(backend)
+    path = result.health.save_png(out / f"{filename}.png", title=result.label)
     display(Image(filename=str(path), width=900))
 
 
 show_setup("nobn_badinit")
 
 # %% [markdown]
-# And with BatchNorm and Kaiming's scale: the tanh outputs are spread over $(-1, 1)$, the gradients
-# arriving at each layer have similar widths, and the update:data ratios sit together.
+# And with BatchNorm and Kaiming's scale: the tanh outputs are spread over $(-1, 1)$, few saturate, the
+# gradients arriving at each layer have similar sizes, and the update:data ratios sit together.
 
 # %%
 show_setup("bn_kaiming")
@@ -211,6 +225,144 @@ except ValueError as error:
     print("train mode, batch of one:", error)
 
 # %% [markdown]
+# ## 5. BatchNorm's alternatives: LayerNorm and GroupNorm
+#
+# BatchNorm takes its statistics *across the batch*, one mean and variance per unit. Its alternatives
+# take them *within one example*, so they behave the same in training and evaluation, and for a batch
+# of one:
+#
+# | layer | statistics over | for our $h \in \mathbb{R}^{B \times 100}$ |
+# |---|---|---|
+# | `BatchNorm1d(100)` | the batch, per unit | 100 means, each over $B$ examples |
+# | `LayerNorm(100)` | all units of one example | $B$ means, each over 100 units |
+# | `GroupNorm(10, 100)` | groups of units of one example | $10B$ means, each over 10 units |
+#
+# (`GroupNorm(C, C)`, one unit per group, is **InstanceNorm**, which needs positions to average over:
+# on images each channel has many pixels, here each unit would be one number. `GroupNorm(1, C)` is a
+# LayerNorm over $(C, *)$.) The same deep net, Kaiming initialisation, same seed and batches; only
+# the normalisation layers differ (the output one too: `LayerNorm(27)`, `GroupNorm(3, 27)`).
+
+# %%
+def with_norm(make_norm):
+    """MLPBN with every BatchNorm1d replaced by make_norm(features), keeping its gamma (0.1 at the output)."""
+    net = MLPBN(MLPBNConfig(batchnorm=True), generator=tg.Generator(42))
+    for index, layer in enumerate(net.layers):
+        if isinstance(layer, nn.BatchNorm1d):
+            norm = make_norm(layer.num_features)
+            with tg.no_grad():
+                norm.weight.data[...] = layer.weight.data
+            net.layers[index] = norm
+    return net
+
+
+norm_steps = steps(full=args.steps, fast=60)  # CI mode: fewer steps than section 3
+
+
+def train_norm(net):
+    """SGD as in section 3, under a HealthReport that records every twentieth of the run."""
+    optimizer = tg.optim.SGD(net.parameters(), lr=args.lr)
+    report = HealthReport(net, every=max(1, norm_steps // 20), saturation=diagnose.SATURATED)
+    rng = np.random.default_rng(args.seed)
+    losses = []
+    for _ in range(norm_steps):
+        batch = rng.integers(0, len(X_train), size=args.batch_size)
+        _, loss = net(tg.Tensor(X_train[batch]), tg.Tensor(Y_train[batch]))
+        optimizer.zero_grad()
+        loss.backward()
+        with report.update():
+            optimizer.step()
+        losses.append(loss.item())
+    report.close()
+    return losses, report
+
+
+def saturation_on(net, examples):
+    """Each hidden layer's saturated fraction of tanh outputs over `examples` (one recorded pass)."""
+    report = HealthReport(net, every=1, saturation=diagnose.SATURATED)
+    _, loss = net(tg.Tensor(X_train[examples]), tg.Tensor(Y_train[examples]))
+    net.zero_grad()
+    loss.backward()
+    with report.update():  # no optimizer step inside: this only takes the record
+        pass
+    report.close()
+    return [stats["saturated"] for stats in report.records[0]["activations"].values()]
+
+
+norms = {
+    "BatchNorm": lambda n: nn.BatchNorm1d(n),
+    "LayerNorm": lambda n: nn.LayerNorm(n),
+    "GroupNorm": lambda n: nn.GroupNorm(10 if n % 10 == 0 else 3, n),
+}
+compared = {}
+for name, make_norm in norms.items():
+    net = with_norm(make_norm)
+    losses, report = train_norm(net)
+    saturated = saturation_on(net, rows)  # the 1000 examples of section 2
+    net.eval()
+    val = evaluate(net, *data.splits["val"])
+    net.train()
+    weights = [n for n, stats in report.records[-1]["params"].items() if len(stats["shape"]) == 2]
+    late = [record for record in report.records if record["step"] >= 0.8 * norm_steps]
+    ratios = [np.mean([record["params"][n]["update_data_log10"] for record in late]) for n in weights]
+    compared[name] = SimpleNamespace(net=net, losses=losses, ratios=ratios, weights=weights,
+                                     saturated=saturated, val=val)
+    print(f"{name:9s}: val loss {val:.3f} after {norm_steps} steps; saturated per layer "
+          f"{[f'{v:.0%}' for v in saturated]}")
+
+fig, (ax_loss, ax_sat, ax_ratio) = plt.subplots(1, 3, figsize=(15, 3.8))
+window = max(1, norm_steps // 20)
+for name, result in compared.items():
+    smooth = np.convolve(result.losses, np.ones(window) / window, mode="valid")
+    ax_loss.plot(np.arange(len(smooth)) + window - 1, smooth, label=f"{name} (val {result.val:.3f})")
+    ax_sat.plot(range(1, 6), [100 * v for v in result.saturated], "o-", label=name)
+    ax_ratio.plot(result.weights, result.ratios, "o-", label=name)
+ax_loss.set(xlabel="step", ylabel=f"batch loss (mean of {window})", title="training loss")
+ax_sat.set(xlabel="hidden layer", ylabel="% of tanh outputs with |t| > 0.97", title="saturation after training",
+           xticks=range(1, 6))
+ax_ratio.axhline(-3, color="gray", ls=":")
+ax_ratio.set(ylabel="log10 update:data", title="update:data ratio (last fifth of the steps)")
+ax_ratio.tick_params(axis="x", rotation=30)
+for ax in (ax_loss, ax_sat, ax_ratio):
+    ax.legend(fontsize=8)
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# On this net the three are close. In the full-length run (1,000 steps, `TG_NOTEBOOK_FAST` unset) the
+# validation losses are 2.279 (BatchNorm), 2.279 (LayerNorm) and 2.289 (GroupNorm); every layer keeps
+# its saturated tanh outputs at 2-5%, and the update:data ratios lie on top of each other, all between
+# $10^{-3}$ and $10^{-2}$. Each keeps the tanh inputs at unit scale; *which* numbers it averages over
+# matters little here. Where they differ is what one example's output depends on.
+
+# %% [markdown]
+# **BatchNorm couples the examples of a batch.** In training mode one example's output depends on
+# which other examples share its batch; in eval mode (running statistics) it does not. LayerNorm and
+# GroupNorm never look across the batch. The same context, in two batches with different batch-mates:
+
+# %%
+X_val = data.splits["val"][0]
+example = X_val[:1]
+mates = np.random.default_rng(0).integers(0, len(X_val), size=(2, 31))
+batches_with_example = [tg.Tensor(np.concatenate([example, X_val[rows]])) for rows in mates]
+for name, result in compared.items():
+    net = result.net
+    for module in net.modules():
+        if isinstance(module, nn.BatchNorm1d):
+            module.momentum = 0.0  # a forward in training mode must not move the running statistics here
+    moved = {}
+    for mode in ("train", "eval"):
+        net.train(mode == "train")
+        with tg.no_grad():
+            first, second = (net(batch)[0].numpy()[0] for batch in batches_with_example)
+        moved[mode] = np.abs(first - second).max()
+    net.train()
+    for module in net.modules():
+        if isinstance(module, nn.BatchNorm1d):
+            module.momentum = 0.1
+    print(f"{name:9s}: the example's logits move by {moved['train']:.2e} (train mode) and "
+          f"{moved['eval']:.2e} (eval mode) when its 31 batch-mates change")
+
+# %% [markdown]
 # ## Exercises
 #
 # Replace each `None`, run the check cell below it. Solutions: `notebooks/solutions/04_activations_batchnorm.py`.
@@ -222,8 +374,7 @@ except ValueError as error:
 answer_ex1 = None
 
 # %%
-check_close("exercise 1", answer_ex1, (5 / 3) / math.sqrt(3 * 10), rtol=1e-3,
-            hint="gain / sqrt(fan_in), with gain 5/3 and fan_in the input width of the layer.")
+check("04.1", answer_ex1, layer=first_linear)
 
 # %% [markdown]
 # **Exercise 2.** A tanh unit outputs $t = 0.99$. What fraction of the gradient arriving at its output
@@ -233,7 +384,7 @@ check_close("exercise 1", answer_ex1, (5 / 3) / math.sqrt(3 * 10), rtol=1e-3,
 answer_ex2 = None
 
 # %%
-check_close("exercise 2", answer_ex2, 1 - 0.99**2, hint="The local derivative of tanh, written with t.")
+check("04.2", answer_ex2)
 
 # %% [markdown]
 # **Exercise 3.** Write BatchNorm's training-mode forward in numpy: `x` has shape $(B, H)$, `gamma` and
@@ -245,14 +396,7 @@ def batchnorm_forward(x, gamma, beta, eps=1e-5):
 
 
 # %%
-rng = np.random.default_rng(4)
-x_ex3 = rng.normal(2.0, 3.0, size=(32, 5))
-gamma_ex3, beta_ex3 = rng.normal(size=5), rng.normal(size=5)
-bn_ex3 = nn.BatchNorm1d(5)
-with tg.no_grad():
-    bn_ex3.weight.data[...], bn_ex3.bias.data[...] = gamma_ex3, beta_ex3
-check_close("exercise 3", batchnorm_forward(x_ex3, gamma_ex3, beta_ex3), bn_ex3(tg.Tensor(x_ex3)),
-            rtol=1e-4, atol=1e-4, hint="Mean and variance over axis 0 (the batch), one per column.")
+check("04.3", batchnorm_forward)
 
 # %% [markdown]
 # **Exercise 4.** A fresh `BatchNorm1d` (running mean 0, momentum 0.1) sees one training batch whose
@@ -262,5 +406,4 @@ check_close("exercise 3", batchnorm_forward(x_ex3, gamma_ex3, beta_ex3), bn_ex3(
 answer_ex4 = None
 
 # %%
-check_close("exercise 4", answer_ex4, [0.2, -0.1, 0.4],
-            hint="running <- (1 - momentum) * running + momentum * batch mean, starting from 0.")
+check("04.4", answer_ex4)

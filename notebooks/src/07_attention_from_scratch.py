@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import tinygrad_edu as tg
-from tinygrad_edu.exercises import check_close, check_equal
+from tinygrad_edu.exercises import check
 from tinygrad_edu.nn import SelfAttention, scaled_dot_product_attention
 from tinygrad_edu.nn.attention import causal_mask, merge_heads, split_heads
 from tinygrad_edu.testing import assert_close
@@ -187,7 +187,7 @@ plt.show()
 answer_ex1 = None
 
 # %%
-check_close("exercise 1", answer_ex1, math.log(8), hint="Entropy is -sum p log p with p = 1/8 for all 8 tokens.")
+check("07.1", answer_ex1)
 
 # %% [markdown]
 # **Exercise 2.** Write the causal mask for $T = 4$ as a numpy boolean array of shape (4, 4), `True`
@@ -197,12 +197,7 @@ check_close("exercise 1", answer_ex1, math.log(8), hint="Entropy is -sum p log p
 answer_ex2 = None
 
 # %%
-check_equal(
-    "exercise 2",
-    None if answer_ex2 is None else np.asarray(answer_ex2, dtype=bool).tolist(),
-    np.triu(np.ones((4, 4), dtype=bool), k=1).tolist(),
-    hint="Row i is the query, column j the key; forbid j > i (strictly above the diagonal).",
-)
+check("07.2", answer_ex2)
 
 # %% [markdown]
 # **Exercise 3.** Write single-head attention in plain **numpy**: `numpy_attention(q, k, v)` for arrays
@@ -215,14 +210,4 @@ def numpy_attention(q, k, v):
 
 
 # %%
-rng = np.random.default_rng(0)
-q_np, k_np, v_np = (rng.standard_normal((5, 8)) * 10 for _ in range(3))  # large scores on purpose
-expected_ex3, _, _ = scaled_dot_product_attention(
-    tg.tensor(q_np)[None, None], tg.tensor(k_np)[None, None], tg.tensor(v_np)[None, None]
-)
-check_close(
-    "exercise 3",
-    numpy_attention(q_np, k_np, v_np),
-    expected_ex3[0, 0],
-    hint="softmax(q @ k.T / sqrt(D), axis=-1) @ v; keep the 1/sqrt(D) and normalise along the last axis.",
-)
+check("07.3", numpy_attention)

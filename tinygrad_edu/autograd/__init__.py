@@ -10,7 +10,13 @@ from tinygrad_edu.autograd.anomaly import detect_anomaly
 from tinygrad_edu.autograd.engine import backward, grad
 from tinygrad_edu.autograd.function import Function
 from tinygrad_edu.autograd.tensor_base import AccumulateGrad
-from tinygrad_edu.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from tinygrad_edu.autograd.grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 
 __all__ = [
     "AccumulateGrad",
@@ -19,6 +25,7 @@ __all__ = [
     "detect_anomaly",
     "enable_grad",
     "grad",
+    "inference_mode",
     "is_grad_enabled",
     "no_grad",
     "set_grad_enabled",

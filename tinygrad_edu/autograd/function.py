@@ -82,7 +82,7 @@ class Function:
     def saved_tensors(self) -> tuple:
         if self._released:
             raise self.second_backward_error()
-        saved = tuple([t.unpack(self) if type(t) is _SavedOutput else t for t in self._saved])
+        saved = tuple([t.unpack(self) if type(t) is SavedOutput else t for t in self._saved])
         for index, (tensor, version) in enumerate(zip(saved, self._saved_versions)):
             if version is not None and tensor._version != version:
                 raise RuntimeError(
@@ -191,11 +191,11 @@ class Function:
             anomaly.check_forward(ctx, result)
         saved = ctx._saved
         if saved:
-            # the output saved by forward comes back as the output tensor (see _SavedOutput)
+            # the output saved by forward comes back as the output tensor (see SavedOutput)
             for index, item in enumerate(saved):
                 if item is returned or item is result:
                     saved = list(saved)
-                    saved[index] = _SavedOutput(result)
+                    saved[index] = SavedOutput(result)
                     versions = list(ctx._saved_versions)
                     versions[index] = result._version
                     ctx._saved, ctx._saved_versions = tuple(saved), tuple(versions)
@@ -211,7 +211,7 @@ class Function:
         return result
 
 
-class _SavedOutput:
+class SavedOutput:
     """An op's saved output, as torch saves one: its array, and the tensor itself only weakly (a
     strong reference would make a cycle, output -> node -> output). Unpacked, it is that tensor while
     it lives, else a new tensor on the same array whose node is again this one, so that a backward

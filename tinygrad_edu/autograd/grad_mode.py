@@ -52,3 +52,19 @@ class enable_grad(set_grad_enabled):
 
     def __init__(self) -> None:
         super().__init__(True)
+
+
+class inference_mode(set_grad_enabled):
+    """`with inference_mode():` or `@inference_mode()`: no graph is recorded, as under no_grad (torch
+    also skips its version counting for speed; this core has nothing to gain from that).
+    `inference_mode(False)` leaves the grad mode as it is."""
+
+    def __init__(self, mode: bool = True) -> None:
+        super().__init__(False)
+        self.active = bool(mode)
+
+    def __enter__(self) -> inference_mode:
+        self._previous.append(GRAD_STATE.enabled)
+        if self.active:
+            GRAD_STATE.enabled = False
+        return self

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from tinygrad_edu.data.merges import Pair, iterate_merges, merge_pair
-from tinygrad_edu.files import atomic_write
+from tinygrad_edu.files import atomic_write, read_text
 
 FILE_FORMAT = "tinygrad_edu byte-level BPE"
 FILE_VERSION = 1
@@ -167,14 +167,22 @@ class BPETokenizer:
     @classmethod
     def load(cls, path: str | Path) -> BPETokenizer:
         path = Path(path)
-        if not path.is_file():
+        if not path.exists():
             raise FileNotFoundError(f"BPETokenizer.load: no tokenizer file at {str(path)!r}")
         try:
-            payload = json.loads(path.read_text(encoding="utf-8"))
+            payload = json.loads(read_text(path, "tokenizer file"))
         except json.JSONDecodeError as error:
             raise ValueError(f"BPETokenizer.load: {str(path)!r} is not valid JSON ({error})") from None
         if not isinstance(payload, dict) or payload.get("format") != FILE_FORMAT:
             raise ValueError(f"BPETokenizer.load: {str(path)!r} is not a {FILE_FORMAT} file")
-        return cls([tuple(pair) for pair in payload["merges"]])
+        merges = payload.get("merges")
+        if not isinstance(merges, list) or not all(
+            isinstance(pair, list) and len(pair) == 2 and all(type(v) is int for v in pair) for pair in merges
+        ):
+            raise ValueError(f'BPETokenizer.load: {str(path)!r} has no list of [int, int] "merges"')
+        try:
+            return cls([tuple(pair) for pair in merges])
+        except ValueError as error:
+            raise ValueError(f"BPETokenizer.load: {str(path)!r}: {error}") from None
 
     from_file = load  # the same name as WordPieceTokenizer's loader

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from tinygrad_edu.data.paths import find_data_file
+from tinygrad_edu.files import read_text
 
 BOUNDARY = "."  # marks both the start and the end of a word; always id 0
 
@@ -88,10 +89,7 @@ def load_words(path: str | os.PathLike) -> list[str]:
     clear error that names the path.
     """
     path = os.fspath(find_data_file(path))
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"data file not found: {path}")
-    with open(path, encoding="utf-8") as file:
-        lines = [line.strip() for line in file]
+    lines = [line.strip() for line in read_text(path, "data file").splitlines()]
     words = [word for word in lines if word and BOUNDARY not in word and not any(c.isspace() for c in word)]
     if not words:
         what = "is empty" if not any(lines) else "has no usable words (one word per line, no '.' or spaces)"

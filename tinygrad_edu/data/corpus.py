@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tinygrad_edu.data.paths import find_data_file
+from tinygrad_edu.files import read_text
 
 DEFAULT_CORPUS_PATH = "data/shakespeare.txt"
 
@@ -22,11 +23,11 @@ HELDOUT_FRACTION = 0.05
 def load_corpus(path: str | Path = DEFAULT_CORPUS_PATH) -> list[str]:
     """Read a corpus file and return its speeches, one per non-empty line, in file order."""
     path = find_data_file(path)
-    if not path.is_file():
+    if not path.exists():
         raise FileNotFoundError(
             f"load_corpus: no corpus file at {str(path)!r}; build it with `python data/build_corpus.py`"
         )
-    speeches = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    speeches = [line.strip() for line in read_text(path, "corpus file").splitlines()]
     speeches = [speech for speech in speeches if speech]
     if not speeches:
         raise ValueError(f"load_corpus: the corpus file {str(path)!r} holds no text")

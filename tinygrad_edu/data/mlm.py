@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-IGNORE_INDEX = -100  # cross entropy skips targets equal to this (torch's ignore_index default)
+from tinygrad_edu.nn.functional import IGNORE_INDEX  # the labels of positions not to predict
 
 
 def pack_sequences(

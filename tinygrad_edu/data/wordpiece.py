@@ -26,7 +26,7 @@ from pathlib import Path
 
 from tinygrad_edu.data.bert_pretokenizer import bert_pretokenize
 from tinygrad_edu.data.merges import iterate_merges
-from tinygrad_edu.files import atomic_write
+from tinygrad_edu.files import atomic_write, read_text
 
 PAD, UNK, CLS, SEP, MASK = "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"
 SPECIAL_TOKENS = (PAD, UNK, CLS, SEP, MASK)  # in id order: [PAD] is 0, as BERT's embeddings expect
@@ -315,15 +315,23 @@ class WordPieceTokenizer:
         path = Path(path)
         if path.is_dir():
             path = path / "vocab.txt"
-        if not path.is_file():
+        if not path.exists():
             raise FileNotFoundError(f"WordPieceTokenizer.from_file: no vocabulary file at {str(path)!r}")
-        vocab = path.read_text(encoding="utf-8").split("\n")
+        vocab = read_text(path, "vocabulary file").split("\n")
         if vocab and vocab[-1] == "":
             vocab.pop()  # the newline that ends the last line
         vocab = [token.rstrip("\r") for token in vocab]
         if not vocab:
             raise ValueError(f"WordPieceTokenizer.from_file: the vocabulary file {str(path)!r} is empty")
-        return cls(vocab, lowercase=lowercase)
+        if "" in vocab:  # a blank line would silently become a token "" and shift every later id
+            raise ValueError(
+                f"WordPieceTokenizer.from_file: {str(path)!r} line {vocab.index('') + 1} is blank "
+                "(one token per line, line number = id)"
+            )
+        try:
+            return cls(vocab, lowercase=lowercase)
+        except ValueError as error:
+            raise ValueError(f"{str(path)!r}: {error}") from None
 
 
 def truncate_longest_first(

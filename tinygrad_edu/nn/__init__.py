@@ -13,6 +13,7 @@ from tinygrad_edu.nn.layers import (
     Dropout,
     Embedding,
     Flatten,
+    GroupNorm,
     Identity,
     LayerNorm,
     Linear,
@@ -24,6 +25,7 @@ from tinygrad_edu.nn.layers import (
 from tinygrad_edu.nn.module import Module
 from tinygrad_edu.nn.parameter import Parameter
 from tinygrad_edu.nn.attention import SelfAttention, scaled_dot_product_attention  # noqa: I001 (needs Module first)
+from tinygrad_edu.nn.positional import SinusoidalPositionalEncoding
 
 __all__ = [
     "GELU",
@@ -31,6 +33,7 @@ __all__ = [
     "Dropout",
     "Embedding",
     "Flatten",
+    "GroupNorm",
     "Identity",
     "LayerNorm",
     "Linear",
@@ -39,6 +42,7 @@ __all__ = [
     "ModuleList",
     "Parameter",
     "SelfAttention",
+    "SinusoidalPositionalEncoding",
     "ReLU",
     "Sequential",
     "Sigmoid",

@@ -65,6 +65,7 @@ def scaled_dot_product_attention(
     generator=None,
 ) -> tuple[Tensor, Tensor, Tensor]:
     """softmax(Q K^T / sqrt(D) + mask) V for (B, H, T, D) inputs. Returns (context, probs, scores).
+    Its gradient, written out: docs/derivations.md#attention
 
     attention_mask: additive, broadcastable to (B, H, T, T) (0 where allowed, very negative where not).
     head_mask: multiplies the attention probabilities per head, shape (H,) or broadcastable to them;

@@ -113,6 +113,34 @@ class LayerNorm(Module):
         )
 
 
+class GroupNorm(Module):
+    """Normalise each sample's channels (dim 1 of (N, C, *)) in `num_groups` groups, then scale and shift
+    per channel. Unlike BatchNorm it never looks at the other samples of the batch, so train and eval
+    modes agree. `GroupNorm(1, C)`: all channels together (LayerNorm-like); `GroupNorm(C, C)`: InstanceNorm.
+    """
+
+    def __init__(
+        self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True, dtype=None
+    ) -> None:
+        super().__init__()
+        if num_channels % num_groups:
+            raise ValueError(
+                f"GroupNorm: num_channels={num_channels} is not divisible by num_groups={num_groups}"
+            )
+        self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
+        self.weight = init.ones_(_empty((num_channels,), dtype)) if affine else None
+        self.bias = init.zeros_(_empty((num_channels,), dtype)) if affine else None
+        if not affine:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+
+
 class BatchNorm1d(Module):
     """Normalise each feature (channel C) over the batch, for inputs (N, C) or (N, C, L).
 

@@ -1,10 +1,6 @@
-"""`Module` and `Parameter`: the containers that every layer and model is built from, shaped like torch's.
-
-A module holds three kinds of named things, each in its own ordered dict:
-
-    _parameters   Parameter tensors the optimizer trains          (Linear.weight)
-    _buffers      tensors that are state but not trained           (BatchNorm1d.running_mean)
-    _modules      child modules                                    (Sequential's "0", "1", ...)
+"""`Module`: the container every layer and model is built from, shaped like torch's. A module holds three kinds of named things, each in its own ordered dict: `_parameters` (tensors the
+optimizer trains, Linear.weight), `_buffers` (state that is not trained, BatchNorm1d.running_mean) and
+`_modules` (child modules, Sequential's "0", "1", ...).
 
 Assigning an attribute files it in the right dict (`self.weight = Parameter(...)`), so `parameters()`,
 `state_dict()` and the nested `repr` find everything by walking the children with dotted names
@@ -13,8 +9,7 @@ Assigning an attribute files it in the right dict (`self.weight = Parameter(...)
     class MLP(Module):
         def __init__(self):
             super().__init__()
-            self.hidden = Linear(10, 32)
-            self.out = Linear(32, 1)
+            self.hidden, self.out = Linear(10, 32), Linear(32, 1)
         def forward(self, x):
             return self.out(self.hidden(x).tanh())
 """
@@ -29,15 +24,15 @@ import numpy as np
 
 from tinygrad_edu.autograd.grad_mode import no_grad
 from tinygrad_edu.autograd.tensor_base import RemovableHandle
+from tinygrad_edu.device import check_device
 from tinygrad_edu.nn.parameter import Parameter
 from tinygrad_edu.nn.utils import zero_grad
-from tinygrad_edu.tensor.tensor import Tensor
+from tinygrad_edu.tensor.tensor import Tensor, _to_args
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 
-def _indent(text: str, spaces: int) -> str:
-    """Indent every line but the first (the first follows "(name): " on its parent's line)."""
+def _indent(text: str, spaces: int) -> str:  # every line but the first, which follows "(name): "
     lines = text.split("\n")
     return "\n".join([lines[0]] + [" " * spaces + line for line in lines[1:]])
 
@@ -296,9 +291,12 @@ class Module:
     def zero_grad(self, set_to_none: bool = True) -> None:
         zero_grad(self.parameters(), set_to_none)
 
-    def to(self, dtype) -> Module:
-        """Cast floating-point parameters and buffers (and gradients) to `dtype`, in place."""
-        dtype = np.dtype(dtype)
+    def to(self, *args, **kwargs) -> Module:
+        """`to(device)`, `to(dtype)` or both, as torch: the device must be the CPU; a dtype casts the
+        floating-point parameters and buffers (and gradients), in place."""
+        dtype, _ = _to_args(args, kwargs, "Module.to")
+        if dtype is None:
+            return self
         if dtype.kind != "f":
             raise TypeError(f"Module.to: only floating dtypes are supported, got {dtype}")
         for tensor in list(self.parameters()) + list(self.buffers()):
@@ -306,6 +304,13 @@ class Module:
                 tensor.data = tensor.data.astype(dtype)
                 if tensor.grad is not None:
                     tensor.grad = Tensor._wrap(tensor.grad.data.astype(dtype))
+        return self
+
+    def cpu(self) -> Module:
+        return self  # every tensor lives on the CPU already
+
+    def cuda(self, device=None) -> Module:
+        check_device("cuda" if device is None else device, "Module.cuda")
         return self
 
     def float(self) -> Module:
@@ -319,8 +324,7 @@ class Module:
 
     def state_dict(self, destination: OrderedDict | None = None, prefix: str = "", keep_vars: bool = False):
         """Parameters and persistent buffers by dotted name, as detached tensors sharing memory."""
-        if destination is None:
-            destination = OrderedDict()
+        destination = OrderedDict() if destination is None else destination
         for name, param in self._parameters.items():
             if param is not None:
                 destination[prefix + name] = param if keep_vars else param.detach()

@@ -1,7 +1,8 @@
 """Activation functions: tanh, sigmoid, relu, gelu, and softmax / log_softmax over a dimension.
 
 softmax and log_softmax are one op each: subtracting the maximum first keeps exp() from overflowing,
-and their backward formulas are short."""
+and their backward formulas are short. Derivations: docs/derivations.md#elementwise-ops,
+docs/derivations.md#gelu and docs/derivations.md#softmax-and-cross-entropy"""
 
 from __future__ import annotations
 
@@ -92,7 +93,7 @@ def _normal_pdf(data: np.ndarray) -> np.ndarray:
 
 
 class Gelu(Function):
-    """GELU(x) = x * Phi(x) (exact, with erf) or its tanh approximation."""
+    """GELU(x) = x * Phi(x) (exact, with erf) or its tanh approximation. Derivation: docs/derivations.md#gelu"""
 
     @staticmethod
     def forward(ctx, x, approximate="none"):

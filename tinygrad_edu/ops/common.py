@@ -9,6 +9,7 @@ def unbroadcast(grad, shape: tuple):
     If `x` of shape (3, 1) was broadcast to (2, 3, 4) in the forward pass, each element of x was used
     2 * 4 times, so its gradient is the sum of the gradient over those copies: sum over the leading
     axis that was added and over the axis where x had size 1.
+    Derivation: docs/derivations.md#broadcasting-and-unbroadcast
     """
     grad_shape = grad.data.shape
     if grad_shape == shape:

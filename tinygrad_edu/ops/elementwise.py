@@ -1,6 +1,6 @@
 """Pointwise arithmetic: + - * / ** and exp, log, sqrt, abs, clamp, maximum, minimum, where. Binary ops
 broadcast like numpy; their backward sums the gradient back to each input's shape with `unbroadcast`.
-(The activation functions are in `activation.py`.)"""
+(The activation functions are in `activation.py`.) Derivations: docs/derivations.md#elementwise-ops"""
 
 from __future__ import annotations
 

@@ -10,7 +10,8 @@ from tinygrad_edu.ops.common import unbroadcast
 
 
 class MatMul(Function):
-    """a @ b for a of shape (..., n, k) and b of shape (..., k, m); batch dimensions broadcast."""
+    """a @ b for a of shape (..., n, k) and b of shape (..., k, m); batch dimensions broadcast.
+    Derivation: docs/derivations.md#matmul"""
 
     @staticmethod
     def forward(ctx, a, b):

@@ -1,7 +1,7 @@
 """Cross entropy over rows of class logits, fused: the most common loss, and for a language model's
 head (N x vocabulary) the composite log_softmax -> pick -> mean makes about ten passes over the
 largest array of the step, this op three. `F.cross_entropy` uses it for class-index targets without
-label smoothing or class weights."""
+label smoothing or class weights. Derivation: docs/derivations.md#softmax-and-cross-entropy"""
 
 from __future__ import annotations
 

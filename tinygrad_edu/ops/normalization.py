@@ -14,6 +14,7 @@ For each row x (the normalised dimensions flattened) of n elements, with g = dy 
 Backward is written with tensor ops. x_hat and 1/std enter it through two small ops of their own,
 `Standardized` and `InvStd`, whose forward hands back the arrays this forward kept (no recomputation)
 and whose backward differentiates them with respect to x, so second derivatives come out right too.
+Derivations: docs/derivations.md#layernorm-and-groupnorm and docs/derivations.md#batchnorm
 """
 
 from __future__ import annotations

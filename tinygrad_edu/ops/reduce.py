@@ -1,6 +1,7 @@
 """Reductions along dimensions. Backward spreads the gradient back over the reduced axes.
 
-`dims` arrive checked and normalised (a sorted tuple of non-negative axes) from the tensor layer."""
+`dims` arrive checked and normalised (a sorted tuple of non-negative axes) from the tensor layer.
+Derivations: docs/derivations.md#reductions"""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Ops that move elements around without arithmetic: reshape, permute, expand, indexing, cat.
-Their backward moves the gradient back the same way."""
+Their backward moves the gradient back the same way. Derivations: docs/derivations.md#shape-ops-and-indexing"""
 
 from __future__ import annotations
 
@@ -75,6 +75,7 @@ class IndexAdd(Function):
 
     Integer-array indices may repeat (C[X] with a character used twice), so the additions accumulate
     (np.add.at) instead of overwriting; basic indices and boolean masks pick each element once.
+    Derivation (embedding's scatter-add): docs/derivations.md#embedding
     """
 
     @staticmethod
@@ -90,6 +91,24 @@ class IndexAdd(Function):
     @staticmethod
     def backward(ctx, grad):
         return grad[ctx.index], None, None
+
+
+class IndexPut(Function):
+    """x with `value` written at `index` (x[index] = value as a graph op): the result's gradient goes to
+    x everywhere but at `index`, and at `index` to value (summed back to value's broadcast shape)."""
+
+    @staticmethod
+    def forward(ctx, x, value, index):
+        ctx.index, ctx.value_shape = index, value.shape
+        out = x.data.copy()
+        out[index] = value.data
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad_x = IndexPut.apply(grad, grad._wrap(np.zeros((), grad.dtype)), ctx.index)
+        grad_value = unbroadcast(grad[ctx.index], ctx.value_shape) if ctx.needs_input_grad[1] else None
+        return grad_x, grad_value, None
 
 
 class Cat(Function):

@@ -31,8 +31,18 @@ class Adam(Optimizer):
         eps: float = 1e-8,
         weight_decay: float = 0.0,
         amsgrad: bool = False,
+        *,
+        foreach: bool | None = None,
+        maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
+        # foreach/fused/capturable choose among torch's kernels for one update rule; this numpy
+        # implementation is that rule, so they are accepted and change nothing
         name = type(self).__name__
+        if maximize or differentiable:
+            raise NotImplementedError(f"{name}: maximize and differentiable are not supported")
         if lr < 0.0:
             raise ValueError(f"{name}: invalid learning rate: {lr}")
         if eps < 0.0:
@@ -84,7 +94,8 @@ class Adam(Optimizer):
 
 class AdamW(Adam):
     """Adam with decoupled weight decay (Loshchilov & Hutter): the decay shrinks the weights directly
-    instead of being added to the gradient, so it is not rescaled by Adam's per-parameter step size."""
+    instead of being added to the gradient, so it is not rescaled by Adam's per-parameter step size.
+    The update derived: docs/derivations.md#adamw"""
 
     _decoupled_weight_decay = True
 
@@ -96,5 +107,23 @@ class AdamW(Adam):
         eps: float = 1e-8,
         weight_decay: float = 1e-2,
         amsgrad: bool = False,
+        *,
+        foreach: bool | None = None,
+        maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
+        super().__init__(
+            params,
+            lr,
+            betas,
+            eps,
+            weight_decay,
+            amsgrad,
+            foreach=foreach,
+            maximize=maximize,
+            capturable=capturable,
+            differentiable=differentiable,
+            fused=fused,
+        )

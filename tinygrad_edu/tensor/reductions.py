@@ -9,6 +9,7 @@ from collections import namedtuple
 import numpy as np
 
 from tinygrad_edu.autograd.tensor_base import TensorBase
+from tinygrad_edu.dtypes import check_same_dtype
 from tinygrad_edu.ops import activation, linalg, reduce
 from tinygrad_edu.tensor.shaping import normalize_dims
 
@@ -27,12 +28,15 @@ class ReductionMethods:
 
     __slots__ = ()
 
-    def sum(self, dim=None, keepdim: bool = False):
+    def sum(self, dim=None, keepdim: bool = False, *, keepdims: bool | None = None):
+        keepdim = keepdim if keepdims is None else keepdims  # numpy's spelling, which torch accepts too
         return reduce.Sum.apply(self, normalize_dims(dim, self.data.ndim, "sum"), keepdim)
 
-    def mean(self, dim=None, keepdim: bool = False):
+    def mean(self, dim=None, keepdim: bool = False, *, keepdims: bool | None = None):
+        keepdim = keepdim if keepdims is None else keepdims
         dims = normalize_dims(dim, self.data.ndim, "mean")
-        return reduce.Sum.apply(self, dims, keepdim) * (1.0 / _count(self.data.shape, dims))
+        count = _count(self.data.shape, dims)
+        return reduce.Sum.apply(self, dims, keepdim) * (1.0 / count if count else float("nan"))  # torch: nan
 
     def var(self, dim=None, keepdim: bool = False, *, correction: int = 1, unbiased: bool | None = None):
         """Variance; `correction=1` divides by n - 1 (Bessel), `correction=0` by n."""
@@ -92,6 +96,8 @@ class ReductionMethods:
         """torch.matmul's rules: 1-D operands are treated as a row (left) or column (right) vector
         and that dimension is removed from the result; leading (batch) dimensions broadcast."""
         other = self._operand(other, "matmul")
+        if other.data.dtype != self.data.dtype:
+            check_same_dtype("matmul", self.data.dtype, other.data.dtype)
         shape, other_shape = self.data.shape, other.data.shape
         if len(shape) == 2 and len(other_shape) == 2 and shape[1] == other_shape[0]:
             return linalg.MatMul.apply(self, other)  # the common case: two matrices that align

@@ -3,12 +3,17 @@ and the argument checks they and the reductions share. The ops they call are in 
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Sequence
 
 import numpy as np
 
+from tinygrad_edu.autograd.grad_mode import GRAD_STATE
+from tinygrad_edu.autograd.inplace import record_inplace
 from tinygrad_edu.autograd.tensor_base import TensorBase
 from tinygrad_edu.ops import shape as shape_ops
+
+TopKResult = namedtuple("TopKResult", ["values", "indices"])
 
 
 def normalize_dims(dim, ndim: int, op: str) -> tuple:
@@ -33,6 +38,11 @@ def _shape_arg(shape: Sequence) -> tuple:
         shape = shape[0]
     if type(shape) is tuple and all(type(s) is int for s in shape):
         return shape
+    for position, size in enumerate(shape):
+        if isinstance(size, bool) or not hasattr(size, "__index__"):  # 2.5 is not a size, as in torch
+            raise TypeError(
+                f"size must be a tuple of ints, but found element of type {type(size).__name__} at pos {position}"
+            )
     return tuple([int(s) for s in shape])
 
 
@@ -160,10 +170,47 @@ class ShapeMethods:
         return self.split(max(1, -(-length // chunks)), dim)
 
     def tril(self, diagonal: int = 0):
-        return self.where(np.tri(*self.shape[-2:], k=diagonal, dtype=bool), 0.0)
+        keep = self._wrap(np.tri(*self.shape[-2:], k=diagonal, dtype=bool))
+        return self.where(keep, self._wrap(np.zeros((), self.dtype)))
 
     def triu(self, diagonal: int = 0):
-        return self.where(~np.tri(*self.shape[-2:], k=diagonal - 1, dtype=bool), 0.0)
+        keep = self._wrap(~np.tri(*self.shape[-2:], k=diagonal - 1, dtype=bool))
+        return self.where(keep, self._wrap(np.zeros((), self.dtype)))
+
+    def t(self):
+        if self.ndim > 2:
+            raise ValueError(f"t: expects a tensor with at most 2 dimensions, got shape {tuple(self.shape)}")
+        return self.T
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> TopKResult:
+        """The k largest (or smallest) entries along `dim`, largest first, and their indices."""
+        dim = self._dim(dim, "topk")
+        if not 0 <= k <= self.shape[dim]:
+            raise ValueError(f"topk: k ({k}) is out of range for dimension {dim} of size {self.shape[dim]}")
+        order = np.argsort(-self.data if largest else self.data, axis=dim, kind="stable")
+        indices = np.take(order, np.arange(k), axis=dim)
+        grid = list(np.ogrid[tuple(slice(n) for n in indices.shape)])
+        grid[dim] = indices  # gathered by an advanced index, so the values stay differentiable
+        return TopKResult(self[tuple(grid)], self._wrap(indices.astype(np.int64)))
+
+    def roll(self, shifts, dims=None):
+        """Shift elements along `dims`, wrapping around (with no dims: over the flattened tensor)."""
+        if dims is None:
+            return self.flatten().roll(shifts, 0).reshape(self.shape)
+        shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+        dims = (dims,) if isinstance(dims, int) else tuple(dims)
+        if len(shifts) != len(dims):
+            raise ValueError(f"roll: shifts {shifts} and dims {dims} must have the same length")
+        out = self
+        for shift, dim in zip(shifts, dims):
+            dim = self._dim(dim, "roll")
+            source = (np.arange(self.shape[dim]) - shift) % max(self.shape[dim], 1)
+            out = out[(slice(None),) * dim + (source,)]
+        return out
+
+    def unbind(self, dim: int = 0) -> tuple:
+        dim = self._dim(dim, "unbind")
+        return tuple(self[(slice(None),) * dim + (i,)] for i in range(self.shape[dim]))
 
     def __getitem__(self, index):
         index = _numpy_index(index)
@@ -173,5 +220,13 @@ class ShapeMethods:
             raise IndexError(f"index: {error} (tensor of shape {tuple(self.shape)})") from None
 
     def __setitem__(self, index, value) -> None:
+        index = _numpy_index(index)
+        value_in_graph = isinstance(value, TensorBase) and value.requires_grad
+        if GRAD_STATE.enabled and (self._ctx is not None or (value_in_graph and not self.requires_grad)):
+            # part of a graph: recorded as an op, so backward sees the write (autograd/inplace.py)
+            if not isinstance(value, TensorBase):
+                value = self._wrap(np.array(value, dtype=self.dtype))
+            record_inplace(self, shape_ops.IndexPut, value.to(self.dtype), index)
+            return
         data = self._inplace("setitem")
-        data[_numpy_index(index)] = value.data if isinstance(value, TensorBase) else value
+        data[index] = value.data if isinstance(value, TensorBase) else value

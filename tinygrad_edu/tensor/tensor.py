@@ -23,12 +23,15 @@ import numpy as np
 
 from tinygrad_edu.autograd import engine
 from tinygrad_edu.autograd.tensor_base import RemovableHandle, TensorBase
+from tinygrad_edu.device import CPU, check_device
+from tinygrad_edu.dtypes import as_dtype, is_dtype
 from tinygrad_edu.ops import activation, elementwise, shape
+from tinygrad_edu.tensor.arithmetic import ArithmeticMethods
 from tinygrad_edu.tensor.random import _generator
 from tinygrad_edu.tensor.reductions import MaxResult, ReductionMethods
-from tinygrad_edu.tensor.shaping import ShapeMethods
+from tinygrad_edu.tensor.shaping import ShapeMethods, TopKResult
 
-__all__ = ["MaxResult", "RemovableHandle", "Tensor", "where"]
+__all__ = ["MaxResult", "RemovableHandle", "Tensor", "TopKResult", "where"]
 
 float16 = np.dtype(np.float16)
 float32 = np.dtype(np.float32)
@@ -45,7 +48,7 @@ def _array_from(data: Any, dtype=None) -> np.ndarray:
     if isinstance(data, TensorBase):
         data = data.data
     if dtype is not None:
-        return np.array(data, dtype=np.dtype(dtype))
+        return np.array(data, dtype=as_dtype(dtype, "tensor"))
     array = np.array(data)
     if array.dtype == object or array.dtype.kind in "USV":
         raise TypeError(
@@ -59,7 +62,7 @@ def _array_from(data: Any, dtype=None) -> np.ndarray:
     return array
 
 
-class Tensor(ShapeMethods, ReductionMethods, TensorBase):
+class Tensor(ArithmeticMethods, ShapeMethods, ReductionMethods, TensorBase):
     __slots__ = ()
     __array_priority__ = 1000  # numpy defers `ndarray * tensor` to Tensor.__rmul__
 
@@ -137,8 +140,6 @@ class Tensor(ShapeMethods, ReductionMethods, TensorBase):
     def __index__(self) -> int:
         return int(self.item())
 
-    __hash__ = object.__hash__
-
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4)
         extras = []
@@ -161,10 +162,12 @@ class Tensor(ShapeMethods, ReductionMethods, TensorBase):
     def clone(self) -> Tensor:
         return shape.Clone.apply(self)
 
-    def to(self, dtype) -> Tensor:
-        dtype = np.dtype(dtype)
-        if dtype == self.data.dtype:
-            return self
+    def to(self, *args, **kwargs) -> Tensor:
+        """`to(dtype)`, `to(device)`, `to(device, dtype)` or `to(other_tensor)`, as torch; the device
+        must be the CPU. Returns this tensor itself when nothing changes (unless `copy=True`)."""
+        dtype, copy = _to_args(args, kwargs, "to")
+        if dtype is None or dtype == self.data.dtype:
+            return self.clone() if copy else self
         if self.requires_grad and dtype.kind in "fc":
             return shape.Cast.apply(self, dtype)
         return Tensor._wrap(self.data.astype(dtype))
@@ -188,94 +191,29 @@ class Tensor(ShapeMethods, ReductionMethods, TensorBase):
         return self
 
     # ----------------------------------------------------------------------------------------------
-    # arithmetic: Python numbers on either side take this tensor's dtype, as in torch
+    # devices and formatting, as a CPU-only torch (tinygrad_edu/device.py)
 
-    def _operand(self, other: Any, op: str) -> Tensor:
-        if isinstance(other, TensorBase):
-            return other
-        if isinstance(other, int | float | np.number):
-            dtype = self.data.dtype
-            if dtype.kind != "f" and isinstance(other, float | np.floating):
-                dtype = DEFAULT_FLOAT
-            elif dtype.kind == "b" and not isinstance(other, bool):
-                dtype = int64
-            return Tensor._wrap(np.array(other, dtype=dtype))
-        if isinstance(other, np.ndarray):
-            return Tensor._wrap(other)
-        raise TypeError(
-            f"{op}: unsupported operand type {type(other).__name__} (expected a Tensor or a number)"
-        )
+    @property
+    def device(self):
+        return CPU
 
-    def __add__(self, other):
-        return elementwise.Add.apply(self, self._operand(other, "add"))
+    is_cuda = False
 
-    def __radd__(self, other):
-        return elementwise.Add.apply(self._operand(other, "add"), self)
+    def cpu(self) -> Tensor:
+        return self
 
-    def __sub__(self, other):
-        return elementwise.Sub.apply(self, self._operand(other, "sub"))
+    def cuda(self, device=None, non_blocking: bool = False) -> Tensor:
+        check_device("cuda" if device is None else device, "cuda")
+        return self
 
-    def __rsub__(self, other):
-        return elementwise.Sub.apply(self._operand(other, "sub"), self)
+    def pin_memory(self) -> Tensor:
+        return self  # no accelerator to copy to: pinned memory changes nothing
 
-    def __mul__(self, other):
-        return elementwise.Mul.apply(self, self._operand(other, "mul"))
-
-    def __rmul__(self, other):
-        return elementwise.Mul.apply(self._operand(other, "mul"), self)
-
-    def __truediv__(self, other):
-        return elementwise.Div.apply(self, self._operand(other, "div"))
-
-    def __rtruediv__(self, other):
-        return elementwise.Div.apply(self._operand(other, "div"), self)
-
-    def __neg__(self):
-        return elementwise.Neg.apply(self)
-
-    def __pow__(self, exponent):
-        if isinstance(exponent, int | float) and not isinstance(exponent, bool):
-            return elementwise.PowScalar.apply(self, exponent)
-        return elementwise.Pow.apply(self, self._operand(exponent, "pow"))
-
-    def __rpow__(self, base):
-        return elementwise.Pow.apply(self._operand(base, "pow"), self)
-
-    add, sub, mul, div, pow, neg = __add__, __sub__, __mul__, __truediv__, __pow__, __neg__
-
-    # comparisons give bool tensors and are not differentiable
-    def _compare(self, other, ufunc) -> Tensor:
-        other = other.data if isinstance(other, TensorBase) else other
-        return Tensor._wrap(ufunc(self.data, other))
-
-    def __lt__(self, other):
-        return self._compare(other, np.less)
-
-    def __le__(self, other):
-        return self._compare(other, np.less_equal)
-
-    def __gt__(self, other):
-        return self._compare(other, np.greater)
-
-    def __ge__(self, other):
-        return self._compare(other, np.greater_equal)
-
-    def __eq__(self, other):  # type: ignore[override]
-        return self._compare(other, np.equal)
-
-    def __ne__(self, other):  # type: ignore[override]
-        return self._compare(other, np.not_equal)
-
-    def __invert__(self):
-        return Tensor._wrap(~self.data)
-
-    def __and__(self, other):
-        return self._compare(other, np.logical_and)
-
-    def __or__(self, other):
-        return self._compare(other, np.logical_or)
-
-    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+    def __format__(self, spec: str) -> str:
+        # as torch: a 0-d tensor formats as its number (f"{loss:.4f}"), others as their repr
+        if self.data.ndim == 0:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
 
     def any(self) -> Tensor:
         return Tensor._wrap(np.any(self.data))
@@ -304,6 +242,12 @@ class Tensor(ShapeMethods, ReductionMethods, TensorBase):
     def abs(self):
         return elementwise.Abs.apply(self)
 
+    def log10(self):
+        return self.log() * (1.0 / np.log(10.0))
+
+    def log2(self):
+        return self.log() * (1.0 / np.log(2.0))
+
     def tanh(self):
         return activation.Tanh.apply(self)
 
@@ -328,14 +272,10 @@ class Tensor(ShapeMethods, ReductionMethods, TensorBase):
 
     clip = clamp
 
-    def maximum(self, other):
-        return elementwise.Maximum.apply(self, self._operand(other, "maximum"))
-
-    def minimum(self, other):
-        return elementwise.Minimum.apply(self, self._operand(other, "minimum"))
-
     def masked_fill(self, mask, value) -> Tensor:
-        """`value` where `mask` is True, this tensor elsewhere."""
+        """`value` where `mask` is True, this tensor elsewhere (in this tensor's dtype, as torch)."""
+        if not isinstance(value, TensorBase):
+            value = Tensor._wrap(np.array(value, dtype=self.dtype))
         return where(mask, value, self)
 
     def where(self, condition, other) -> Tensor:
@@ -363,6 +303,25 @@ def where(condition, input, other) -> Tensor:
         raise TypeError(f"where: condition must be a bool tensor, not {condition.dtype}")
     if not isinstance(input, TensorBase):
         input = other._operand(input, "where") if isinstance(other, TensorBase) else Tensor(input)
-    if not isinstance(other, TensorBase):
-        other = input._operand(other, "where")
+    input, other = input._pair(other, "where")
     return elementwise.Where.apply(condition, input, other)
+
+
+def _to_args(args: tuple, kwargs: dict, op: str):
+    """(dtype or None, copy) from the arguments torch's `.to` accepts; any device must be the CPU."""
+    kwargs = dict(kwargs)
+    dtype, copy = kwargs.pop("dtype", None), kwargs.pop("copy", False)
+    check_device(kwargs.pop("device", None), op)
+    kwargs.pop("non_blocking", None)
+    if kwargs:
+        raise TypeError(f"{op}: unexpected keyword argument(s) {sorted(kwargs)}")
+    for arg in args:
+        if isinstance(arg, TensorBase):
+            dtype = arg.dtype
+        elif is_dtype(arg):
+            dtype = arg
+        elif isinstance(arg, bool):
+            continue  # the positional non_blocking of to(device, dtype, non_blocking)
+        else:
+            check_device(arg, op)
+    return (None if dtype is None else as_dtype(dtype, op)), copy
