@@ -1,5 +1,6 @@
-"""`Module`: the container every layer and model is built from, shaped like torch's. A module holds three kinds of named things, each in its own ordered dict: `_parameters` (tensors the
-optimizer trains, Linear.weight), `_buffers` (state that is not trained, BatchNorm1d.running_mean) and
+"""`Module`: the container every layer and model is built from, shaped like torch's. A module holds
+three kinds of named things, each in its own ordered dict: `_parameters` (tensors the optimizer
+trains, Linear.weight), `_buffers` (state that is not trained, BatchNorm1d.running_mean) and
 `_modules` (child modules, Sequential's "0", "1", ...).
 
 Assigning an attribute files it in the right dict (`self.weight = Parameter(...)`), so `parameters()`,
