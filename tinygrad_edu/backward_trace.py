@@ -1,7 +1,8 @@
 """Record a backward pass step by step: what each node receives and what it sends to each input.
 
 `trace_backward(root)` replays the backward pass of `root`'s graph, in the same order as the engine
-(`graph.topological_order`, visited in reverse), and writes down at every step:
+(`scalar.backward_order` for a `Value`, `graph.topological_order` visited in reverse for a `Tensor`),
+and writes down at every step:
 - the node processed and its upstream gradient d(root)/d(node), complete at that point,
 - for each input: the local derivative, the contribution sent to that input, and the input's
   running sum (its gradient so far) after adding it; a node used twice gets two contributions.
@@ -30,6 +31,7 @@ from tinygrad_edu.autograd.function import SavedOutput
 from tinygrad_edu.autograd.grad_mode import no_grad
 from tinygrad_edu.autograd.tensor_base import AccumulateGrad, TensorBase
 from tinygrad_edu.graph import topological_order
+from tinygrad_edu.scalar import backward_order
 
 
 @dataclass
@@ -139,7 +141,7 @@ def trace_backward(root: Any, max_steps: int | None = None) -> Trace:
     every step. `max_steps` stops after that many steps (the ones nearest the root), for big graphs.
     A tensor trace's nodes are the root, the op nodes between and the leaf tensors."""
     if _is_value(root):
-        order = topological_order(root, lambda node: node._parents)
+        order = backward_order(root)[::-1]  # inputs first, root last, like the tensor order below
         kind = "value"
     else:
         if not getattr(root, "requires_grad", False):
