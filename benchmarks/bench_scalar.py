@@ -10,9 +10,13 @@ them), each figure the median step over all rounds:
   ours, * and +, GC off    the same with Python's garbage collector off in the timed step;
   micrograd                micrograd 0.1.0 as users run it (the collector on);
   micrograd GC off         micrograd with the collector off in the timed step (its fastest).
-"GC off" runs call gc.collect() after each step, outside the timed region. Ratios are micrograd's
-time over ours; the like-for-like one is micrograd GC off over ours * and +, GC off (same graph,
-same collector setting). Prints a table and, last, one JSON line.
+"GC off" runs call gc.collect() after each step, outside the timed region; its time is shown in its
+own column. That favours micrograd: our graph is freed by reference counting inside the timed step,
+micrograd's cyclic graph only by that untimed collection. Ratios are micrograd's time over ours; the
+like-for-like one is micrograd GC off over ours * and +, GC off (same graph, same collector setting).
+The graph sizes are printed too: micrograd also makes a leaf node for every plain number it meets (the
+inputs, the labels, the constants of the loss), which the same code gives ours as folded constants.
+Prints a table and, last, one JSON line.
 
 Run: python benchmarks/bench_scalar.py [--steps 20] [--rounds 3] [--seed 1337]
 """
@@ -32,8 +36,9 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO_ROOT, "examples"))  # reuse the demo's data, loss and step
 sys.path.insert(0, REPO_ROOT)
 
-from train_moons import make_moons, train_step  # noqa: E402
+from train_moons import make_moons, svm_loss, train_step  # noqa: E402
 
+from tinygrad_edu.graph import topological_order  # noqa: E402
 from tinygrad_edu.scalar_nn import MLP  # noqa: E402
 
 
@@ -50,11 +55,21 @@ def _collector_off(engine: str) -> bool:
     return engine.endswith("GC off")
 
 
-def run(engine: str, steps: int, seed: int, points: list, labels: list) -> tuple[list[float], float]:
-    """Seconds of each training step of a fresh seeded model, and the final loss."""
+def graph_nodes(engine: str, seed: int, points: list, labels: list) -> int:
+    """How many nodes one step's loss graph has (micrograd's nodes list their inputs in `_prev`)."""
+    loss, _ = svm_loss(build(engine, seed), points, labels)
+    inputs_of = (lambda node: node._prev) if engine.startswith("micrograd") else (lambda node: node._parents)
+    return len(topological_order(loss, inputs_of))
+
+
+def run(
+    engine: str, steps: int, seed: int, points: list, labels: list
+) -> tuple[list[float], list[float], float]:
+    """Seconds of each training step of a fresh seeded model, seconds of each untimed gc.collect()
+    after it (GC off runs only), and the final loss."""
     model = build(engine, seed)
     collector_off = _collector_off(engine)
-    step_seconds, loss = [], float("nan")
+    step_seconds, collect_seconds, loss = [], [], float("nan")
     for step in range(steps):
         if collector_off:
             gc.disable()
@@ -63,8 +78,10 @@ def run(engine: str, steps: int, seed: int, points: list, labels: list) -> tuple
         step_seconds.append(time.perf_counter() - start)
         if collector_off:
             gc.enable()
+            start = time.perf_counter()
             gc.collect()  # outside the timed region: the garbage it left is still there
-    return step_seconds, loss
+            collect_seconds.append(time.perf_counter() - start)
+    return step_seconds, collect_seconds, loss
 
 
 def main() -> None:
@@ -82,17 +99,22 @@ def main() -> None:
     moons, labels01 = make_moons(100, noise=0.1, seed=args.seed)
     points, labels = moons.tolist(), (labels01 * 2 - 1).tolist()
     engines = ["ours, fused", "ours, * and +", "ours, * and +, GC off", "micrograd", "micrograd GC off"]
+    nodes = {name: graph_nodes(name, args.seed, points, labels) for name in engines}
     times: dict[str, list[float]] = {name: [] for name in engines}
+    collect_times: dict[str, list[float]] = {name: [] for name in engines}
     losses: dict[str, float] = {}
     for _ in range(args.rounds):
         for name in engines:
-            seconds, losses[name] = run(name, args.steps, args.seed, points, labels)
+            seconds, collect_seconds, losses[name] = run(name, args.steps, args.seed, points, labels)
             times[name] += seconds
+            collect_times[name] += collect_seconds
     median = {name: statistics.median(values) for name, values in times.items()}
+    collect = {name: statistics.median(values) for name, values in collect_times.items() if values}
 
-    print(f"{'engine':<26}{'s/step':>10}{'final loss':>12}")
+    print(f"{'engine':<26}{'s/step':>10}{'untimed collect':>17}{'nodes':>8}{'final loss':>12}")
     for name in engines:
-        print(f"{name:<26}{median[name]:>10.4f}{losses[name]:>12.6f}")
+        collected = f"{collect[name]:.4f}" if name in collect else "-"
+        print(f"{name:<26}{median[name]:>10.4f}{collected:>17}{nodes[name]:>8}{losses[name]:>12.6f}")
     fused, unfused, unfused_off = (
         median["ours, fused"],
         median["ours, * and +"],
@@ -110,6 +132,8 @@ def main() -> None:
         "rounds": args.rounds,
         "seed": args.seed,
         "s_per_step": {name: round(value, 5) for name, value in median.items()},
+        "untimed_collect_s": {name: round(value, 5) for name, value in collect.items()},
+        "graph_nodes": nodes,
         "final_loss": {name: round(value, 6) for name, value in losses.items()},
         "speedup_unfused_gc_off_vs_micrograd_gc_off": round(median["micrograd GC off"] / unfused_off, 2),
         "speedup_unfused_vs_micrograd_gc_off": round(median["micrograd GC off"] / unfused, 2),
