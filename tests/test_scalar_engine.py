@@ -2,6 +2,9 @@
 `backward_order` (backward visits nodes by serial number instead of a graph walk), each checked
 against the plain way of doing the same thing."""
 
+import copy
+import pickle
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -118,3 +121,18 @@ def test_a_long_dot_and_a_custom_op_in_one_graph():
     total = 0.25 + sum(w.data * x.data for w, x in zip(weights, inputs))
     for w, x in zip(weights, inputs):
         assert w.grad == pytest.approx(2 * total * x.data) and x.grad == pytest.approx(2 * total * w.data)
+
+
+def test_pickled_and_copied_values_take_new_serial_numbers():
+    a = Value(2.0, label="a")
+    out = a * a + 1.0
+    out.backward()
+    saved = pickle.dumps(out)
+    newer = Value(0.0)  # made after `out`: a copy restored with out's old serial would be older
+    restored = pickle.loads(saved)
+    assert restored._serial > restored._parents[0]._serial > newer._serial
+    assert (restored.data, restored.grad, restored._op_name, restored._local) == (5.0, 1.0, "+", (1.0,))
+    copied = copy.deepcopy(out)
+    assert copied._serial > newer._serial and copied._parents[0]._parents[0].label == "a"
+    leaf = copied._parents[0]._parents[0]
+    assert leaf is not a and leaf.grad == 4.0  # the gradient is copied too

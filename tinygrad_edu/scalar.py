@@ -204,6 +204,12 @@ class Value:
                 for parent, local in zip(parents, node._local):
                     parent.grad += local * grad
 
+    def __reduce__(self) -> tuple:
+        # pickle and copy rebuild a Value through _rebuilt, which gives the copy a new serial number
+        # after its parents are rebuilt: a serial saved in another process could be larger than the
+        # numbers of the nodes this process makes from the copy, and would break backward's order.
+        return _rebuilt, (self.data, self.grad, self.label, self._op_name, self._parents, self._local)
+
     # ---- graph node protocol and printing ----
 
     def _describe(self) -> str:
@@ -235,6 +241,13 @@ def _op_result(data: float, op_name: str, parents: tuple[Value, ...], local: tup
 
 
 _new_object = object.__new__  # an empty Value, its slots not yet filled
+
+
+def _rebuilt(data: float, grad: float, label: str, op_name: str, parents: tuple, local: tuple) -> Value:
+    """A Value restored by pickle or copy, with its gradient and a new serial number."""
+    node = Value(data, label, op_name, parents, local)
+    node.grad = grad
+    return node
 
 
 def backward_order(root: Value) -> list[Value]:
