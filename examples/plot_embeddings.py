@@ -18,7 +18,6 @@ from pathlib import Path
 import numpy as np
 import training_common as training
 
-
 CHARACTER_MODELS = ("bigram_counts", "bigram", "mlp", "mlp_bn", "gpt")  # models of characters
 
 

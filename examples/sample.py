@@ -21,7 +21,6 @@ import training_common as training
 import tinygrad_edu as tg
 from models.sampling import sample_words
 
-
 SAMPLED_MODELS = ("bigram_counts", "bigram", "mlp", "mlp_bn", "gpt")  # the models that generate text
 
 
