@@ -15,10 +15,10 @@ The design choices, most of them different from micrograd's, and each one measur
 - Every Value gets a serial number when it is created. A node's inputs always exist before the node,
   so they have smaller numbers: sorted newest first, the nodes come in an order where every node is
   visited after all the nodes that used it, which is the order backpropagation needs. `backward()`
-  therefore only has to find the nodes the output depends on, not order them by a graph walk (PyTorch
-  orders its backward by a sequence number in the same way). `graph.topological_order`, the general
-  walk that the Tensor engine and the graph drawing use, would give a valid order too, at about twice
-  the cost.
+  therefore only has to find the nodes the output depends on and sort them, not order them by a
+  graph walk. (PyTorch's engine numbers its nodes at creation too, and of the nodes ready to run it
+  runs the newest first.) `graph.topological_order`, the general walk that the Tensor engine and the
+  graph drawing use, gives a valid order as well, at about twice the cost.
 - The ops build their results with `_op_result`, a constructor without `__init__`'s argument checks
   and defaults (an op's result is known to be a float with no label); in a pure Python engine the
   cost is per node, so per-node work is what to cut.
@@ -67,7 +67,7 @@ class Value:
         self.grad = 0.0  # d(root)/d(self), filled in by root.backward()
         self.label = label
         self._op_name = _op_name  # "" for a leaf (an input or a parameter)
-        self._parents = _parents  # the Values this one was computed from (empty for a leaf)
+        self._parents = _parents  # the Values this one was computed from (empty for a leaf); set once
         self._local = _local  # d(self)/d(parent) for each parent, same order, evaluated in forward
         self._serial = _next_serial()  # larger than every parent's: see backward_order
 
@@ -192,7 +192,7 @@ class Value:
             parents = node._parents
             # The chain rule, for each parent: d(root)/d(parent) += d(node)/d(parent) * d(root)/d(node).
             # Almost every node has two parents or one; unpacking those directly, instead of looping
-            # over zip(parents, local), saves building a zip iterator per node: a third of this loop.
+            # over zip(parents, local), saves building a zip iterator per node: a third of the time.
             if len(parents) == 2:
                 first, second = parents
                 first_local, second_local = node._local
@@ -222,6 +222,9 @@ class Value:
         return f"Value(data={self.data:.6g}, grad={self.grad:.6g}{label})"
 
 
+_new_object = object.__new__  # an empty Value, its slots not yet filled
+
+
 def _op_result(data: float, op_name: str, parents: tuple[Value, ...], local: tuple[float, ...]) -> Value:
     """The node `Value(data, "", op_name, parents, local)`, built without calling `__init__`.
 
@@ -240,10 +243,9 @@ def _op_result(data: float, op_name: str, parents: tuple[Value, ...], local: tup
     return node
 
 
-_new_object = object.__new__  # an empty Value, its slots not yet filled
-
-
-def _rebuilt(data: float, grad: float, label: str, op_name: str, parents: tuple, local: tuple) -> Value:
+def _rebuilt(
+    data: float, grad: float, label: str, op_name: str, parents: tuple[Value, ...], local: tuple[float, ...]
+) -> Value:
     """A Value restored by pickle or copy, with its gradient and a new serial number."""
     node = Value(data, label, op_name, parents, local)
     node.grad = grad
