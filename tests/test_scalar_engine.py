@@ -136,3 +136,17 @@ def test_pickled_and_copied_values_take_new_serial_numbers():
     assert copied._serial > newer._serial and copied._parents[0]._parents[0].label == "a"
     leaf = copied._parents[0]._parents[0]
     assert leaf is not a and leaf.grad == 4.0  # the gradient is copied too
+
+
+def test_each_search_finds_every_node_again_also_in_an_overlapping_graph():
+    a, b = Value(1.5), Value(-2.0)
+    shared = a * b
+    first = shared.tanh() + a
+    second = shared * 3.0
+    assert [id(n) for n in backward_order(first)] == [id(n) for n in backward_order(first)]
+    assert (
+        len(backward_order(first)) == 5
+    )  # first, tanh, shared, b, a: marks left by a search do not hide nodes
+    assert [n._op_name for n in backward_order(second)] == ["*", "*", "", ""]  # second, shared, b, a
+    second.backward()  # after first's searches marked shared, a and b
+    assert (a.grad, b.grad) == (3.0 * b.data, 3.0 * a.data)

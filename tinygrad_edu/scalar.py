@@ -15,10 +15,11 @@ The design choices, most of them different from micrograd's, and each one measur
 - Every Value gets a serial number when it is created. A node's inputs always exist before the node,
   so they have smaller numbers: sorted newest first, the nodes come in an order where every node is
   visited after all the nodes that used it, which is the order backpropagation needs. `backward()`
-  therefore only has to find the nodes the output depends on and sort them, not order them by a
-  graph walk. (PyTorch's engine numbers its nodes at creation too, and of the nodes ready to run it
-  runs the newest first.) `graph.topological_order`, the general walk that the Tensor engine and the
-  graph drawing use, gives a valid order as well, at about twice the cost.
+  therefore only has to find the nodes the output depends on (marking each with a token of the
+  search rather than hashing it into a set) and sort them, not order them by a graph walk. (PyTorch's
+  engine numbers its nodes at creation too, and of the nodes ready to run it runs the newest first.)
+  `graph.topological_order`, the general walk that the Tensor engine and the graph drawing use, gives
+  a valid order as well, at about twice the cost.
 - The ops build their results with `_op_result`, a constructor without `__init__`'s argument checks
   and defaults (an op's result is known to be a float with no label); in a pure Python engine the
   cost is per node, so per-node work is what to cut.
@@ -53,7 +54,17 @@ def _as_float(value: object, op: str) -> float:
 class Value:
     """A scalar, its gradient, and the record of the operation that produced it."""
 
-    __slots__ = ("data", "grad", "label", "_op_name", "_parents", "_local", "_serial", "__weakref__")
+    __slots__ = (
+        "data",
+        "grad",
+        "label",
+        "_op_name",
+        "_parents",
+        "_local",
+        "_serial",
+        "_visit",
+        "__weakref__",
+    )
 
     def __init__(
         self,
@@ -70,6 +81,7 @@ class Value:
         self._parents = _parents  # the Values this one was computed from (empty for a leaf); set once
         self._local = _local  # d(self)/d(parent) for each parent, same order, evaluated in forward
         self._serial = _next_serial()  # larger than every parent's: see backward_order
+        self._visit = None  # the token of the last backward_order search that reached this node
 
     # ---- binary operations: forward value and local derivatives side by side ----
 
@@ -240,6 +252,7 @@ def _op_result(data: float, op_name: str, parents: tuple[Value, ...], local: tup
     node._parents = parents
     node._local = local
     node._serial = _next_serial()
+    node._visit = None
     return node
 
 
@@ -262,14 +275,20 @@ def backward_order(root: Value) -> list[Value]:
     nodes. It is iterative (an explicit stack, no recursion), so a chain of 100,000 operations is as
     easy as a chain of 10. The depth-first search finds nodes in partly sorted runs, which Python's
     sort takes advantage of.
+
+    A node found once is marked with this search's token (`_visit`) instead of being put in a set of
+    seen nodes: reading and writing a slot is cheaper than hashing the node into a set (the search
+    takes a fifth less time on micrograd's graph shape). A new token per search means no mark ever
+    has to be cleared.
     """
+    visit = object()  # a token new to this search: a node holding it has been found already
+    root._visit = visit
     found = [root]
-    seen = {root}
     stack = [root]
     while stack:
         for parent in stack.pop()._parents:
-            if parent not in seen:
-                seen.add(parent)
+            if parent._visit is not visit:
+                parent._visit = visit
                 stack.append(parent)
                 found.append(parent)
     found.sort(key=_serial_of, reverse=True)
