@@ -38,7 +38,7 @@ import math
 from collections.abc import Sequence
 from operator import attrgetter
 
-_next_serial = itertools.count().__next__  # 0, 1, 2, ...: each new Value takes the next number
+_serials = itertools.count()  # 0, 1, 2, ...: each new Value takes the next number
 _serial_of = attrgetter("_serial")
 
 
@@ -80,7 +80,7 @@ class Value:
         self._op_name = _op_name  # "" for a leaf (an input or a parameter)
         self._parents = _parents  # the Values this one was computed from (empty for a leaf); set once
         self._local = _local  # d(self)/d(parent) for each parent, same order, evaluated in forward
-        self._serial = _next_serial()  # larger than every parent's: see backward_order
+        self._serial = next(_serials)  # larger than every parent's: see backward_order
         self._visit = None  # the token of the last backward_order search that reached this node
 
     # ---- binary operations: forward value and local derivatives side by side ----
@@ -251,7 +251,7 @@ def _op_result(data: float, op_name: str, parents: tuple[Value, ...], local: tup
     node._op_name = op_name
     node._parents = parents
     node._local = local
-    node._serial = _next_serial()
+    node._serial = next(_serials)
     node._visit = None
     return node
 
