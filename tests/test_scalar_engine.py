@@ -1,5 +1,5 @@
 """Tests of the scalar engine's fast paths: `_op_result` (ops build nodes without `__init__`) and
-`backward_order` (backward visits nodes by serial number instead of a graph walk), each checked
+`backward_order` (backward's own depth-first walk, marking nodes in place), each checked
 against the plain way of doing the same thing."""
 
 import copy
@@ -109,7 +109,7 @@ def test_op_results_are_the_nodes_the_constructor_builds():
             result._parents,
             result._local,
         )
-        assert all(parent._serial < result._serial < made._serial for parent in result._parents)
+        assert result._visit is None and made._visit is None
     assert [r._op_name for r in results[:3]] == ["+"] * 3 and len(results[0]._parents) == 2
 
 
@@ -123,19 +123,18 @@ def test_a_long_dot_and_a_custom_op_in_one_graph():
         assert w.grad == pytest.approx(2 * total * x.data) and x.grad == pytest.approx(2 * total * w.data)
 
 
-def test_pickled_and_copied_values_take_new_serial_numbers():
+def test_copies_of_a_walked_graph_backpropagate_like_the_original():
     a = Value(2.0, label="a")
-    out = a * a + 1.0
-    out.backward()
-    saved = pickle.dumps(out)
-    newer = Value(0.0)  # made after `out`: a copy restored with out's old serial would be older
-    restored = pickle.loads(saved)
-    assert restored._serial > restored._parents[0]._serial > newer._serial
-    assert (restored.data, restored.grad, restored._op_name, restored._local) == (5.0, 1.0, "+", (1.0,))
-    copied = copy.deepcopy(out)
-    assert copied._serial > newer._serial and copied._parents[0]._parents[0].label == "a"
-    leaf = copied._parents[0]._parents[0]
-    assert leaf is not a and leaf.grad == 4.0  # the gradient is copied too
+    out = (a * a + a).tanh() * a
+    out.backward()  # leaves marks from this walk in every node
+    for copied in (copy.deepcopy(out), pickle.loads(pickle.dumps(out))):
+        nodes = backward_order(copied)
+        assert len(nodes) == len(backward_order(out)) == 5  # out, tanh, +, a * a and a
+        for node in nodes:
+            node.grad = 0.0
+        copied.backward()
+        (leaf,) = [node for node in nodes if node.label == "a"]
+        assert leaf is not a and leaf.grad == a.grad
 
 
 def test_each_search_finds_every_node_again_also_in_an_overlapping_graph():

@@ -1,10 +1,10 @@
-"""The one graph walk of tinygrad_edu.
+"""The general graph walk of tinygrad_edu.
 
 The numpy `Tensor` engine and the graph drawing in `viz.py` order a computation graph with the same
-function, `topological_order`; it works for any graph. (The scalar `Value` engine, where the cost of
-every node counts, uses a shortcut of its own: its nodes carry serial numbers that already give an
-order, see `scalar.backward_order`.) It is iterative (an explicit stack instead of recursion), so a
-chain of 100,000 operations is as easy as a chain of 10.
+function, `topological_order`; it works for any kind of node. (The scalar `Value` engine, where the
+cost of every node counts, runs the same walk specialised to `Value`, see `scalar.backward_order`.)
+It is iterative (an explicit stack instead of recursion), so a chain of 100,000 operations is as easy
+as a chain of 10.
 
 A graph node is any object; the caller says how to reach a node's inputs with `inputs_of(node)`.
 """
