@@ -46,16 +46,7 @@ def _as_float(value: object, op: str) -> float:
 class Value:
     """A scalar, its gradient, and the record of the operation that produced it."""
 
-    __slots__ = (
-        "data",
-        "grad",
-        "label",
-        "_op_name",
-        "_parents",
-        "_local",
-        "_visit",
-        "__weakref__",
-    )
+    __slots__ = ("data", "grad", "label", "_op_name", "_parents", "_local", "_visit", "__weakref__")
 
     def __init__(
         self,
@@ -188,7 +179,7 @@ class Value:
         `zero_grad()` on your model (or set `.grad = 0.0`) between steps.
         """
         self.grad = 1.0  # d(self)/d(self)
-        # Newest first, every node's grad is complete before it is passed on to the node's inputs.
+        # In this order every node's grad is complete before it is passed on to the node's inputs.
         for node in backward_order(self):
             grad = node.grad
             parents = node._parents
