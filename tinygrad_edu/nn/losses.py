@@ -68,12 +68,17 @@ def nll_loss(
     rows = _classes_last(input)  # (M, C)
     num_classes = rows.shape[1]
     flat_targets = targets.reshape(-1)
-    kept = flat_targets != ignore_index
-    kept_targets = flat_targets[kept]
-    if kept_targets.size and (kept_targets.min() < 0 or kept_targets.max() >= num_classes):
-        bad = kept_targets.min() if kept_targets.min() < 0 else kept_targets.max()
-        raise IndexError(f"nll_loss: target {bad} is out of range for {num_classes} classes")
-    kept_rows = np.flatnonzero(kept)
+    low, high = (flat_targets.min(), flat_targets.max()) if flat_targets.size else (0, -1)
+    if 0 <= low and high < num_classes and not low <= ignore_index <= high:
+        # the common case, told by two reductions: every target in range, none ignored
+        kept, kept_targets, kept_rows = None, flat_targets, np.arange(flat_targets.size)
+    else:
+        kept = flat_targets != ignore_index
+        kept_targets = flat_targets[kept]
+        if kept_targets.size and (kept_targets.min() < 0 or kept_targets.max() >= num_classes):
+            bad = kept_targets.min() if kept_targets.min() < 0 else kept_targets.max()
+            raise IndexError(f"nll_loss: target {bad} is out of range for {num_classes} classes")
+        kept_rows = np.flatnonzero(kept)
 
     if weight is None and label_smoothing == 0.0 and reduction != "none":
         # the common case, kept short: pick log p(target) of every kept row and average
@@ -88,6 +93,8 @@ def nll_loss(
     )
     row_weight = np.zeros(flat_targets.shape, dtype=input.dtype)
     row_weight[kept_rows] = class_weight[kept_targets]
+    if kept is None:
+        kept = np.ones(flat_targets.shape, dtype=bool)
     safe_targets = np.where(kept, flat_targets, 0)
     losses = -rows[np.arange(rows.shape[0]), safe_targets] * Tensor._wrap(row_weight)
     if label_smoothing > 0.0:

@@ -24,10 +24,10 @@ class CrossEntropyRows(Function):
     @staticmethod
     def forward(ctx, x, targets, kept_rows, scale):
         data = x.data
-        probs = data - np.max(data, axis=1, keepdims=True)  # shifted logits, exp() cannot overflow
+        probs = data - data.max(axis=1, keepdims=True)  # shifted logits, exp() cannot overflow
         picked = probs[kept_rows, targets]
         np.exp(probs, out=probs)
-        sums = np.sum(probs, axis=1, keepdims=True)
+        sums = probs.sum(axis=1, keepdims=True)
         loss = (np.log(sums[kept_rows, 0]) - picked).sum(dtype=np.float64) * scale
         ctx.save_for_backward(x)
         ctx.targets, ctx.kept_rows, ctx.scale = targets, kept_rows, scale
@@ -58,8 +58,8 @@ class CrossEntropyRowsGrad(Function):
         ctx.save_for_backward(x, grad)
         ctx.targets, ctx.kept_rows, ctx.scale = targets, kept_rows, scale
         if probs is None:
-            probs = np.exp(x.data - np.max(x.data, axis=1, keepdims=True))
-            probs /= np.sum(probs, axis=1, keepdims=True)
+            probs = np.exp(x.data - x.data.max(axis=1, keepdims=True))
+            probs /= probs.sum(axis=1, keepdims=True)
         if len(kept_rows) != len(probs):  # ignored rows get no gradient
             ignored = np.ones(len(probs), dtype=bool)
             ignored[kept_rows] = False

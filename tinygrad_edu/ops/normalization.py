@@ -11,9 +11,9 @@ For each row x (the normalised dimensions flattened) of n elements, with g = dy 
     dx    = (g - mean(g) - x_hat * mean(g * x_hat)) / sqrt(var(x) + eps)
     dweight = sum over rows of dy * x_hat,   dbias = sum over rows of dy
 
-Backward is written with tensor ops. x_hat and 1/std enter it through two small ops of their own,
-`Standardized` and `InvStd`, whose forward hands back the arrays this forward kept (no recomputation)
-and whose backward differentiates them with respect to x, so second derivatives come out right too.
+dx is an op of its own, `NormalizeBackward` (a few numpy calls on the arrays forward kept), whose
+backward differentiates it again, so second derivatives come out right; x_hat and 1/std enter the
+formulas as tensors through two small ops, `Standardized` and `InvStd`, that hand back the kept arrays.
 Derivations: docs/derivations.md#layernorm-and-groupnorm and docs/derivations.md#batchnorm
 """
 
@@ -24,23 +24,46 @@ import numpy as np
 from tinygrad_edu.autograd.function import Function
 
 
+def _count(shape: tuple, dims: tuple) -> int:
+    count = 1
+    for d in dims:
+        count *= shape[d]
+    return count
+
+
 def _normalize(
     data: np.ndarray, dims: tuple, eps: float, centered=None, var=None
 ) -> tuple[np.ndarray, np.ndarray]:
     """x_hat = (x - mean) / sqrt(var + eps) over `dims` (biased variance, as torch), and 1/std.
     `centered` (x - mean) and `var` may come from the caller, who needed them too; `centered` is
-    then overwritten."""
+    then overwritten. Sums times 1/n, in place where possible: at a small layer's size the number
+    of numpy calls, not the arithmetic, is the cost."""
     if centered is None:
-        centered = data - np.mean(data, axis=dims, keepdims=True)
-        var = np.mean(np.square(centered), axis=dims, keepdims=True)
-    inv_std = 1.0 / np.sqrt(var + eps)
+        scale = 1.0 / _count(data.shape, dims)
+        mean = data.sum(axis=dims, keepdims=True)
+        mean *= scale
+        centered = data - mean
+        var = np.square(centered).sum(axis=dims, keepdims=True)
+        var *= scale
+    inv_std = var + eps
+    np.sqrt(inv_std, out=inv_std)
+    np.reciprocal(inv_std, out=inv_std)
     centered *= inv_std  # in place: now x_hat
     return centered, inv_std
 
 
-def _input_grad(g, normalized, inv_std, dims: tuple):
-    """dx = (g - mean(g) - x_hat * mean(g * x_hat)) / std, with g = dy * weight."""
-    return (g - g.mean(dims, keepdim=True) - normalized * (g * normalized).mean(dims, keepdim=True)) * inv_std
+def _input_grad(g: np.ndarray, normalized: np.ndarray, inv_std: np.ndarray, dims: tuple) -> np.ndarray:
+    """dx = (g - mean(g) - x_hat * mean(g * x_hat)) / std, with g = dy * weight, on arrays."""
+    scale = 1.0 / _count(g.shape, dims)
+    mean_g = g.sum(axis=dims, keepdims=True)
+    mean_g *= scale
+    mean_gx = (g * normalized).sum(axis=dims, keepdims=True)
+    mean_gx *= scale
+    out = normalized * mean_gx
+    np.subtract(g, out, out=out)
+    out -= mean_g
+    out *= inv_std
+    return out
 
 
 def _statistics(ctx, x):
@@ -49,22 +72,56 @@ def _statistics(ctx, x):
     return normalized, InvStd.apply(x, ctx.dims, ctx.eps, ctx.inv_std)
 
 
+class NormalizeBackward(Function):
+    """dx = (g - mean(g) - x_hat * mean(g * x_hat)) / std over `dims`: the input gradient of the
+    normalisations, for g = dy * weight. It is linear in g and symmetric (the same matrix on both
+    sides of a dot product), so its derivative with respect to g is itself; with respect to x see
+    docs/derivations.md#layernorm-and-groupnorm. `normalized` and `inv_std` are forward's arrays."""
+
+    @staticmethod
+    def forward(ctx, g, x, dims, eps, normalized=None, inv_std=None):
+        if normalized is None or inv_std is None:
+            normalized, inv_std = _normalize(x.data, dims, eps)
+        ctx.save_for_backward(g, x)
+        ctx.dims, ctx.eps, ctx.normalized, ctx.inv_std = dims, eps, normalized, inv_std
+        return _input_grad(g.data, normalized, inv_std, dims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        g, x = ctx.saved_tensors
+        dims = ctx.dims
+        grad_g = grad_x = None
+        if ctx.needs_input_grad[0]:
+            grad_g = NormalizeBackward.apply(grad, x, dims, ctx.eps, ctx.normalized, ctx.inv_std)
+        if ctx.needs_input_grad[1]:
+            # d/dx of <grad, dx>: -s^2 (x_hat (mean(v g) - mean(v) mean(g) - 3 a c) + c (g - mean(g))
+            # + a (v - mean(v))), v = grad, a = mean(g x_hat), c = mean(v x_hat)
+            normalized, inv_std = _statistics(ctx, x)
+            mean_g, mean_v = g.mean(dims, keepdim=True), grad.mean(dims, keepdim=True)
+            a = (g * normalized).mean(dims, keepdim=True)
+            c = (grad * normalized).mean(dims, keepdim=True)
+            both = (grad * g).mean(dims, keepdim=True) - mean_v * mean_g - 3 * a * c
+            grad_x = -(inv_std * inv_std) * (normalized * both + c * (g - mean_g) + a * (grad - mean_v))
+        return grad_g, grad_x, None, None, None, None
+
+
 class Standardized(Function):
-    """x_hat = (x - mean(x)) / sqrt(var(x) + eps) over `dims`; given arrays are returned as they are."""
+    """x_hat = (x - mean(x)) / sqrt(var(x) + eps) over `dims`; given arrays are returned as they are.
+    Its backward is the normalisations' input gradient with weight 1."""
 
     @staticmethod
     def forward(ctx, x, dims, eps, normalized=None, inv_std=None):
         if normalized is None or inv_std is None:
             normalized, inv_std = _normalize(x.data, dims, eps)
-        ctx.save_for_backward(x, normalized)
+        ctx.save_for_backward(x)
         ctx.dims, ctx.eps, ctx.normalized, ctx.inv_std = dims, eps, normalized, inv_std
         return normalized
 
     @staticmethod
     def backward(ctx, grad):
-        x, normalized = ctx.saved_tensors
-        inv_std = InvStd.apply(x, ctx.dims, ctx.eps, ctx.inv_std)
-        return _input_grad(grad, normalized, inv_std, ctx.dims), None, None, None, None
+        (x,) = ctx.saved_tensors
+        grad_x = NormalizeBackward.apply(grad, x, ctx.dims, ctx.eps, ctx.normalized, ctx.inv_std)
+        return grad_x, None, None, None, None
 
 
 class InvStd(Function):
@@ -82,7 +139,7 @@ class InvStd(Function):
     @staticmethod
     def backward(ctx, grad):
         x, inv_std = ctx.saved_tensors
-        count = int(np.prod([x.shape[d] for d in ctx.dims]))
+        count = _count(x.shape, ctx.dims)
         normalized = Standardized.apply(x, ctx.dims, ctx.eps)
         return -(grad * inv_std * inv_std) * normalized * (1.0 / count), None, None, None
 
@@ -102,12 +159,18 @@ class LayerNorm(Function):
     @staticmethod
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
-        normalized, inv_std = _statistics(ctx, x)
-        g = grad * weight if weight is not None else grad
+        needs = ctx.needs_input_grad
+        grad_x = grad_weight = grad_bias = None
+        if needs[0]:
+            g = grad * weight if weight is not None else grad
+            grad_x = NormalizeBackward.apply(g, x, ctx.dims, ctx.eps, ctx.normalized, ctx.inv_std)
         batch_dims = tuple(range(x.ndim - len(ctx.dims)))  # weight and bias are shared over these
-        grad_weight = (grad * normalized).sum(batch_dims) if ctx.needs_input_grad[1] else None
-        grad_bias = grad.sum(batch_dims) if ctx.needs_input_grad[2] else None
-        return _input_grad(g, normalized, inv_std, ctx.dims), grad_weight, grad_bias, None, None
+        if needs[1]:
+            normalized = Standardized.apply(x, ctx.dims, ctx.eps, ctx.normalized, ctx.inv_std)
+            grad_weight = (grad * normalized).sum(batch_dims)
+        if needs[2]:
+            grad_bias = grad.sum(batch_dims)
+        return grad_x, grad_weight, grad_bias, None, None
 
 
 class BatchNorm(Function):
@@ -131,8 +194,14 @@ class BatchNorm(Function):
     @staticmethod
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
-        normalized, inv_std = _statistics(ctx, x)
-        g = grad * weight.reshape(ctx.channel_shape) if weight is not None else grad
-        grad_weight = (grad * normalized).sum(ctx.dims) if ctx.needs_input_grad[1] else None
-        grad_bias = grad.sum(ctx.dims) if ctx.needs_input_grad[2] else None
-        return _input_grad(g, normalized, inv_std, ctx.dims), grad_weight, grad_bias, None, None, None
+        needs = ctx.needs_input_grad
+        grad_x = grad_weight = grad_bias = None
+        if needs[0]:
+            g = grad * weight.reshape(ctx.channel_shape) if weight is not None else grad
+            grad_x = NormalizeBackward.apply(g, x, ctx.dims, ctx.eps, ctx.normalized, ctx.inv_std)
+        if needs[1]:
+            normalized = Standardized.apply(x, ctx.dims, ctx.eps, ctx.normalized, ctx.inv_std)
+            grad_weight = (grad * normalized).sum(ctx.dims)
+        if needs[2]:
+            grad_bias = grad.sum(ctx.dims)
+        return grad_x, grad_weight, grad_bias, None, None, None

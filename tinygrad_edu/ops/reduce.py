@@ -18,7 +18,7 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         ctx.shape, ctx.dims = x.shape, dims
-        return np.sum(x.data, axis=dims, keepdims=keepdim)
+        return x.data.sum(axis=dims, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, grad):
@@ -51,9 +51,9 @@ class LogSumExp(Function):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         data = x.data
-        shift = np.max(data, axis=dims, keepdims=True)
+        shift = data.max(axis=dims, keepdims=True)
         shift = np.where(np.isfinite(shift), shift, 0)  # all -inf rows stay -inf, not nan
-        out = np.log(np.sum(np.exp(data - shift), axis=dims, keepdims=True)) + shift
+        out = np.log(np.exp(data - shift).sum(axis=dims, keepdims=True)) + shift
         if not keepdim:
             out = np.squeeze(out, axis=dims)
         ctx.save_for_backward(x, out)
