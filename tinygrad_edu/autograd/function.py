@@ -143,7 +143,9 @@ class Function:
             result = cls.forward(ctx, *args, **kwargs)
             for arg in args:
                 if isinstance(arg, TensorBase):
-                    result = _as_output(cls, arg, result)[0]
+                    result = (
+                        arg._wrap(result) if type(result) is np.ndarray else _as_output(cls, arg, result)[0]
+                    )
                     break
             else:
                 raise TypeError(f"{cls.__name__}.apply: expected at least one tensor among the arguments")

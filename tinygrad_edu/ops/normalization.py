@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from tinygrad_edu.autograd.function import Function
+from tinygrad_edu.ops.common import unbroadcast
 
 
 def _count(shape: tuple, dims: tuple) -> int:
@@ -66,6 +67,20 @@ def _input_grad(g: np.ndarray, normalized: np.ndarray, inv_std: np.ndarray, dims
     return out
 
 
+def _affine_grads(ctx, grad, x, weight, weight_shape, reduce_dims) -> tuple:
+    """(dx, dweight, dbias) of y = x_hat * weight + bias; weight and bias are shared over
+    `reduce_dims` and broadcast against x as `weight_shape` (None: as they are)."""
+    needs, stats = ctx.needs_input_grad, (ctx.dims, ctx.eps, ctx.normalized, ctx.inv_std)
+    grad_x = NormalizeBackward.apply(grad, x, weight, *stats, weight_shape) if needs[0] else None
+    grad_weight = grad_bias = None
+    if needs[1]:
+        shape = weight_shape or weight.shape
+        grad_weight = NormalizeWeightBackward.apply(grad, x, reduce_dims, shape, *stats)
+    if needs[2]:
+        grad_bias = grad.sum(reduce_dims)
+    return grad_x, grad_weight, grad_bias
+
+
 def _statistics(ctx, x):
     """x_hat and 1/std of x as tensors in the graph, from the arrays forward kept."""
     normalized = Standardized.apply(x, ctx.dims, ctx.eps, ctx.normalized, ctx.inv_std)
@@ -73,36 +88,73 @@ def _statistics(ctx, x):
 
 
 class NormalizeBackward(Function):
-    """dx = (g - mean(g) - x_hat * mean(g * x_hat)) / std over `dims`: the input gradient of the
-    normalisations, for g = dy * weight. It is linear in g and symmetric (the same matrix on both
-    sides of a dot product), so its derivative with respect to g is itself; with respect to x see
+    """dx = (g - mean(g) - x_hat * mean(g * x_hat)) / std over `dims` with g = dy * weight: the input
+    gradient of the normalisations (`weight` None: 1; `weight_shape`: weight as it broadcasts against
+    x). It is linear in g and symmetric (the same matrix on both sides of a dot product), so its
+    derivative with respect to dy is itself times weight; with respect to x see
     docs/derivations.md#layernorm-and-groupnorm. `normalized` and `inv_std` are forward's arrays."""
 
     @staticmethod
-    def forward(ctx, g, x, dims, eps, normalized=None, inv_std=None):
+    def forward(ctx, dy, x, weight, dims, eps, normalized=None, inv_std=None, weight_shape=None):
         if normalized is None or inv_std is None:
             normalized, inv_std = _normalize(x.data, dims, eps)
-        ctx.save_for_backward(g, x)
+        ctx.save_for_backward(dy, x, weight)
         ctx.dims, ctx.eps, ctx.normalized, ctx.inv_std = dims, eps, normalized, inv_std
-        return _input_grad(g.data, normalized, inv_std, dims)
+        ctx.weight_shape = weight_shape
+        g = dy.data if weight is None else dy.data * weight.data.reshape(weight_shape or weight.shape)
+        return _input_grad(g, normalized, inv_std, dims)
 
     @staticmethod
     def backward(ctx, grad):
-        g, x = ctx.saved_tensors
-        dims = ctx.dims
-        grad_g = grad_x = None
-        if ctx.needs_input_grad[0]:
-            grad_g = NormalizeBackward.apply(grad, x, dims, ctx.eps, ctx.normalized, ctx.inv_std)
-        if ctx.needs_input_grad[1]:
-            # d/dx of <grad, dx>: -s^2 (x_hat (mean(v g) - mean(v) mean(g) - 3 a c) + c (g - mean(g))
-            # + a (v - mean(v))), v = grad, a = mean(g x_hat), c = mean(v x_hat)
+        dy, x, weight = ctx.saved_tensors
+        dims, needs = ctx.dims, ctx.needs_input_grad
+        stats = dims, ctx.eps, ctx.normalized, ctx.inv_std
+        weight_shape = ctx.weight_shape or (weight.shape if weight is not None else None)
+        w = weight.reshape(weight_shape) if weight is not None else None
+        grad_dy = grad_x = grad_weight = None
+        if needs[0] or needs[2]:
+            symmetric = NormalizeBackward.apply(grad, x, None, *stats)  # the same matrix applied to grad
+            grad_dy = (symmetric if w is None else symmetric * w) if needs[0] else None
+            if needs[2]:
+                grad_weight = unbroadcast(dy * symmetric, weight_shape).reshape(weight.shape)
+        if needs[1]:
+            # d/dx of <v, dx>, v = grad: -s^2 (x_hat (mean(v g) - mean(v) mean(g) - 3 a c)
+            # + c (g - mean(g)) + a (v - mean(v))), with a = mean(g x_hat), c = mean(v x_hat)
+            g = dy if w is None else dy * w
             normalized, inv_std = _statistics(ctx, x)
             mean_g, mean_v = g.mean(dims, keepdim=True), grad.mean(dims, keepdim=True)
             a = (g * normalized).mean(dims, keepdim=True)
             c = (grad * normalized).mean(dims, keepdim=True)
             both = (grad * g).mean(dims, keepdim=True) - mean_v * mean_g - 3 * a * c
             grad_x = -(inv_std * inv_std) * (normalized * both + c * (g - mean_g) + a * (grad - mean_v))
-        return grad_g, grad_x, None, None, None, None
+        return grad_dy, grad_x, grad_weight, None, None, None, None, None
+
+
+class NormalizeWeightBackward(Function):
+    """dweight = sum over `reduce_dims` of dy * x_hat: the weight gradient of the normalisations as
+    one op. Differentiated again, for an incoming v (weight's shape, broadcast as `weight_shape`):
+    v * x_hat with respect to dy, and x_hat's own backward applied to dy * v with respect to x."""
+
+    @staticmethod
+    def forward(ctx, dy, x, reduce_dims, weight_shape, dims, eps, normalized, inv_std):
+        ctx.save_for_backward(dy, x)
+        ctx.weight_shape, ctx.dims, ctx.eps, ctx.normalized, ctx.inv_std = (
+            weight_shape,
+            dims,
+            eps,
+            normalized,
+            inv_std,
+        )
+        return (dy.data * normalized).sum(axis=reduce_dims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        dy, x = ctx.saved_tensors
+        stats = ctx.dims, ctx.eps, ctx.normalized, ctx.inv_std
+        spread = grad.reshape(ctx.weight_shape)
+        grad_dy = spread * Standardized.apply(x, *stats) if ctx.needs_input_grad[0] else None
+        grad_x = NormalizeBackward.apply(dy * spread, x, None, *stats) if ctx.needs_input_grad[1] else None
+        return grad_dy, grad_x, None, None, None, None, None, None
 
 
 class Standardized(Function):
@@ -120,7 +172,7 @@ class Standardized(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        grad_x = NormalizeBackward.apply(grad, x, ctx.dims, ctx.eps, ctx.normalized, ctx.inv_std)
+        grad_x = NormalizeBackward.apply(grad, x, None, ctx.dims, ctx.eps, ctx.normalized, ctx.inv_std)
         return grad_x, None, None, None, None
 
 
@@ -159,18 +211,7 @@ class LayerNorm(Function):
     @staticmethod
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
-        needs = ctx.needs_input_grad
-        grad_x = grad_weight = grad_bias = None
-        if needs[0]:
-            g = grad * weight if weight is not None else grad
-            grad_x = NormalizeBackward.apply(g, x, ctx.dims, ctx.eps, ctx.normalized, ctx.inv_std)
-        batch_dims = tuple(range(x.ndim - len(ctx.dims)))  # weight and bias are shared over these
-        if needs[1]:
-            normalized = Standardized.apply(x, ctx.dims, ctx.eps, ctx.normalized, ctx.inv_std)
-            grad_weight = (grad * normalized).sum(batch_dims)
-        if needs[2]:
-            grad_bias = grad.sum(batch_dims)
-        return grad_x, grad_weight, grad_bias, None, None
+        return _affine_grads(ctx, grad, x, weight, None, tuple(range(x.ndim - len(ctx.dims)))) + (None, None)
 
 
 class BatchNorm(Function):
@@ -194,14 +235,4 @@ class BatchNorm(Function):
     @staticmethod
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
-        needs = ctx.needs_input_grad
-        grad_x = grad_weight = grad_bias = None
-        if needs[0]:
-            g = grad * weight.reshape(ctx.channel_shape) if weight is not None else grad
-            grad_x = NormalizeBackward.apply(g, x, ctx.dims, ctx.eps, ctx.normalized, ctx.inv_std)
-        if needs[1]:
-            normalized = Standardized.apply(x, ctx.dims, ctx.eps, ctx.normalized, ctx.inv_std)
-            grad_weight = (grad * normalized).sum(ctx.dims)
-        if needs[2]:
-            grad_bias = grad.sum(ctx.dims)
-        return grad_x, grad_weight, grad_bias, None, None, None
+        return _affine_grads(ctx, grad, x, weight, ctx.channel_shape, ctx.dims) + (None, None, None)
