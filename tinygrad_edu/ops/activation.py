@@ -75,46 +75,54 @@ class Relu(Function):
         return grad * (x.data > 0).astype(grad.dtype)
 
 
-def erf(x: np.ndarray) -> np.ndarray:
-    """The error function, vectorised. float64: exact (math.erf per element); float32: a rational
-    approximation (Abramowitz and Stegun 7.1.26, absolute error below 1.5e-7), fast enough for BERT:
-    computed in place in two work arrays, since GELU calls it on a model's largest activations."""
-    if x.dtype == np.float64:
-        return np.asarray(np.frompyfunc(math.erf, 1, 1)(x), dtype=np.float64)  # 0-d gives a float
-    shape = x.shape
-    x = x.reshape(-1)  # in-place ufuncs need arrays, not the scalars numpy makes of 0-d results
-    t = np.abs(x)
-    gauss = np.square(t)
-    t *= 0.3275911
-    t += 1.0
-    np.reciprocal(t, out=t)  # t = 1 / (1 + p |x|)
-    poly = t * 1.061405429
-    for coefficient in (-1.453152027, 1.421413741, -0.284496736, 0.254829592):
-        poly += coefficient
-        poly *= t
-    np.negative(gauss, out=gauss)
-    np.exp(gauss, out=gauss)  # exp(-x^2)
-    poly *= gauss
-    np.subtract(1.0, poly, out=poly)
-    return np.copysign(poly, x, out=poly).reshape(shape)
-
-
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
+# Abramowitz and Stegun 7.1.26: erf(z) = 1 - t (a1 + t (a2 + ... + t a5)) exp(-z^2), t = 1 / (1 + p z),
+# for z >= 0, absolute error below 1.5e-7; the coefficients a5 .. a1, in the order Horner's rule uses them
+_ERF_P = 0.3275911
+_ERF_A = (1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592)
 
 
-def _normal_cdf(data: np.ndarray) -> np.ndarray:
-    """Phi(x) = (1 + erf(x / sqrt 2)) / 2, in the dtype of x."""
-    cdf = np.asarray(erf(np.asarray(data * (1 / math.sqrt(2)), dtype=data.dtype)))
-    return ((cdf + 1) * 0.5).astype(data.dtype, copy=False)
+def _normal_cdf_and_gauss(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Phi(x), the standard normal CDF, and exp(-x^2 / 2), in the dtype of x.
 
-
-def _normal_pdf(data: np.ndarray) -> np.ndarray:
-    """phi(x) = exp(-x^2 / 2) / sqrt(2 pi), in the dtype of x."""
-    return (np.exp(np.square(data) * -0.5) * (1 / math.sqrt(2 * math.pi))).astype(data.dtype, copy=False)
+    float64: Phi from math.erf per element (exact). Other floats: 7.1.26 above at z = |x| / sqrt 2,
+    where exp(-z^2) is the exp(-x^2 / 2) returned too, so Phi(x) = 1 - h for x >= 0 and h for x < 0
+    with h = t (a1 + ...) exp(-x^2 / 2) / 2. Computed in place in three arrays: GELU runs on a model's
+    largest activations, and there a fresh array per step of the formula costs more than the math."""
+    shape = data.shape
+    flat = data.reshape(-1)  # in-place ufuncs need arrays, not the scalars numpy makes of 0-d results
+    gauss = np.square(flat)
+    gauss *= -0.5
+    np.exp(gauss, out=gauss)
+    if data.dtype == np.float64:
+        cdf = np.asarray(np.frompyfunc(math.erf, 1, 1)(flat * (1 / math.sqrt(2))), dtype=np.float64)
+        cdf += 1.0
+        cdf *= 0.5
+        return cdf.reshape(shape), gauss.reshape(shape)
+    t = np.abs(flat)
+    t *= _ERF_P / math.sqrt(2)
+    t += 1.0
+    np.reciprocal(t, out=t)
+    cdf = t * _ERF_A[0]
+    for coefficient in _ERF_A[1:]:
+        cdf += coefficient
+        cdf *= t
+    cdf *= gauss
+    cdf *= 0.5  # h
+    np.multiply(cdf, -2.0, out=t)  # Phi = h + [x >= 0] (1 - 2h): arithmetic, not a branch per element
+    t += 1.0
+    t *= flat >= 0
+    cdf += t
+    return cdf.reshape(shape), gauss.reshape(shape)
 
 
 class Gelu(Function):
-    """GELU(x) = x * Phi(x) (exact, with erf) or its tanh approximation. Derivation: docs/derivations.md#gelu"""
+    """GELU(x) = x * Phi(x) (exact, with erf) or its tanh approximation. Derivation: docs/derivations.md#gelu
+
+    The exact form's derivative Phi(x) + x phi(x) shares its costly parts (the polynomial and the
+    exponential) with the forward value, so forward computes it too when a gradient will be needed
+    and keeps it, one array, instead of the CDF."""
 
     @staticmethod
     def forward(ctx, x, approximate="none"):
@@ -123,8 +131,14 @@ class Gelu(Function):
         data = x.data
         if approximate == "tanh":
             return 0.5 * data * (1 + np.tanh(_SQRT_2_OVER_PI * (data + 0.044715 * data**3)))
-        ctx.cdf = _normal_cdf(data)  # kept for backward: erf is the costly part of GELU
-        return data * ctx.cdf
+        cdf, gauss = _normal_cdf_and_gauss(data)
+        if ctx.needs_input_grad[0]:
+            gauss *= data
+            gauss *= _INV_SQRT_2PI  # x phi(x)
+            gauss += cdf
+            ctx.derivative = gauss
+        cdf *= data  # the output, in the CDF's own array
+        return cdf
 
     @staticmethod
     def backward(ctx, grad):
@@ -135,23 +149,26 @@ class Gelu(Function):
             tanh_inner = inner.tanh()
             d_inner = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
             return grad * (0.5 * (1 + tanh_inner) + 0.5 * x * (1 - tanh_inner * tanh_inner) * d_inner), None
-        return grad * GeluDerivative.apply(x, ctx.cdf), None
+        return grad * GeluDerivative.apply(x, ctx.derivative), None
 
 
 class GeluDerivative(Function):
     """d/dx [x Phi(x)] = Phi(x) + x phi(x), phi the standard normal density: an op of its own, so that
-    GELU's backward is differentiable too. `cdf` is Phi(x) when the caller has it already."""
+    GELU's backward is differentiable too. `derivative` is that array when the caller has it already
+    (it is returned as it is)."""
 
     @staticmethod
-    def forward(ctx, x, cdf=None):
+    def forward(ctx, x, derivative=None):
         ctx.save_for_backward(x)
-        data = x.data
-        return (_normal_cdf(data) if cdf is None else cdf) + data * _normal_pdf(data)
+        if derivative is None:
+            cdf, gauss = _normal_cdf_and_gauss(x.data)
+            derivative = cdf + x.data * gauss * _INV_SQRT_2PI
+        return derivative
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors  # d/dx [Phi + x phi] = phi + phi - x^2 phi = phi (2 - x^2)
-        pdf = (x * x * -0.5).exp() * (1 / math.sqrt(2 * math.pi))
+        pdf = (x * x * -0.5).exp() * _INV_SQRT_2PI
         return grad * pdf * (2 - x * x), None
 
 
@@ -164,9 +181,10 @@ def _stable_exp(data: np.ndarray, dim: int) -> tuple[np.ndarray, np.ndarray]:
 class Softmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
-        _, exp = _stable_exp(x.data, dim)
-        out = exp
-        out /= exp.sum(axis=dim, keepdims=True)
+        data = x.data
+        out = data - data.max(axis=dim, keepdims=True)
+        out = np.exp(out, out=out if out.ndim else None)  # in place: one array, not two
+        out /= out.sum(axis=dim, keepdims=True)
         ctx.save_for_backward(out)
         ctx.dim = dim
         return out
