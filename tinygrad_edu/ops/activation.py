@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from tinygrad_edu.autograd.function import Function
+from tinygrad_edu.ops.common import sum_last
 
 
 class Tanh(Function):
@@ -172,6 +173,10 @@ class GeluDerivative(Function):
         return grad * pdf * (2 - x * x), None
 
 
+def _sum(data: np.ndarray, dim: int) -> np.ndarray:
+    return sum_last(data) if dim == data.ndim - 1 else data.sum(axis=dim, keepdims=True)
+
+
 def _stable_exp(data: np.ndarray, dim: int) -> tuple[np.ndarray, np.ndarray]:
     shifted = data - data.max(axis=dim, keepdims=True)  # methods: cheaper than np.max for small arrays
     exp = np.exp(shifted)
@@ -184,7 +189,7 @@ class Softmax(Function):
         data = x.data
         out = data - data.max(axis=dim, keepdims=True)
         out = np.exp(out, out=out if out.ndim else None)  # in place: one array, not two
-        out /= out.sum(axis=dim, keepdims=True)
+        out /= _sum(out, dim)
         ctx.save_for_backward(out)
         ctx.dim = dim
         return out
@@ -206,7 +211,7 @@ class SoftmaxBackward(Function):
         ctx.dim = dim
         y = out.data
         result = grad.data * y
-        total = result.sum(axis=dim, keepdims=True)
+        total = _sum(result, dim)
         result -= y * total
         return result
 
@@ -228,7 +233,7 @@ class LogSoftmax(Function):
     def forward(ctx, x, dim):
         shifted, exp = _stable_exp(x.data, dim)
         out = shifted
-        out -= np.log(exp.sum(axis=dim, keepdims=True))
+        out -= np.log(_sum(exp, dim))
         ctx.save_for_backward(out)
         ctx.dim = dim
         return out
@@ -249,7 +254,7 @@ class LogSoftmaxBackward(Function):
         ctx.save_for_backward(grad, out)
         ctx.dim = dim
         result = np.exp(out.data)
-        result *= grad.data.sum(axis=dim, keepdims=True)
+        result *= _sum(grad.data, dim)
         return np.subtract(grad.data, result, out=result if result.ndim else None)
 
     @staticmethod

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from tinygrad_edu.autograd.function import Function
-from tinygrad_edu.ops.common import unbroadcast
+from tinygrad_edu.ops.common import sum_last, unbroadcast
 
 
 def _count(shape: tuple, dims: tuple) -> int:
@@ -30,6 +30,20 @@ def _count(shape: tuple, dims: tuple) -> int:
     for d in dims:
         count *= shape[d]
     return count
+
+
+def _sum(data: np.ndarray, dims: tuple) -> np.ndarray:
+    """The sum over `dims`, kept as size-1 axes; over the last axis alone (LayerNorm), a BLAS product."""
+    if len(dims) == 1 and dims[0] == data.ndim - 1:
+        return sum_last(data)
+    return data.sum(axis=dims, keepdims=True)
+
+
+def _dot(a: np.ndarray, b: np.ndarray, dims: tuple) -> np.ndarray:
+    """The sum of a * b over `dims`, kept as size-1 axes; over the last axis without a product array."""
+    if len(dims) == 1 and dims[0] == a.ndim - 1 and a.dtype == b.dtype:
+        return np.einsum("...i,...i->...", a, b)[..., None]
+    return (a * b).sum(axis=dims, keepdims=True)
 
 
 def _normalize(
@@ -41,10 +55,10 @@ def _normalize(
     of numpy calls, not the arithmetic, is the cost."""
     if centered is None:
         scale = 1.0 / _count(data.shape, dims)
-        mean = data.sum(axis=dims, keepdims=True)
+        mean = _sum(data, dims)
         mean *= scale
         centered = data - mean
-        var = np.square(centered).sum(axis=dims, keepdims=True)
+        var = _dot(centered, centered, dims)
         var *= scale
     inv_std = var + eps
     np.sqrt(inv_std, out=inv_std)
@@ -56,9 +70,9 @@ def _normalize(
 def _input_grad(g: np.ndarray, normalized: np.ndarray, inv_std: np.ndarray, dims: tuple) -> np.ndarray:
     """dx = (g - mean(g) - x_hat * mean(g * x_hat)) / std, with g = dy * weight, on arrays."""
     scale = 1.0 / _count(g.shape, dims)
-    mean_g = g.sum(axis=dims, keepdims=True)
+    mean_g = _sum(g, dims)
     mean_g *= scale
-    mean_gx = (g * normalized).sum(axis=dims, keepdims=True)
+    mean_gx = _dot(g, normalized, dims)
     mean_gx *= scale
     out = normalized * mean_gx
     np.subtract(g, out, out=out)
