@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from tinygrad_edu.autograd.function import Function
-from tinygrad_edu.ops.common import sum_last, unbroadcast
+from tinygrad_edu.ops.common import sum_over, unbroadcast
 
 
 def _count(shape: tuple, dims: tuple) -> int:
@@ -33,10 +33,7 @@ def _count(shape: tuple, dims: tuple) -> int:
 
 
 def _sum(data: np.ndarray, dims: tuple) -> np.ndarray:
-    """The sum over `dims`, kept as size-1 axes; over the last axis alone (LayerNorm), a BLAS product."""
-    if len(dims) == 1 and dims[0] == data.ndim - 1:
-        return sum_last(data)
-    return data.sum(axis=dims, keepdims=True)
+    return sum_over(data, dims, True)
 
 
 def _dot(a: np.ndarray, b: np.ndarray, dims: tuple) -> np.ndarray:
@@ -159,7 +156,7 @@ class NormalizeWeightBackward(Function):
             normalized,
             inv_std,
         )
-        return (dy.data * normalized).sum(axis=reduce_dims)
+        return sum_over(dy.data * normalized, reduce_dims, False)
 
     @staticmethod
     def backward(ctx, grad):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from tinygrad_edu.autograd.function import Function
+from tinygrad_edu.ops.common import sum_over
 
 
 def _kept_shape(shape: tuple, dims: tuple) -> tuple:
@@ -18,7 +19,7 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         ctx.shape, ctx.dims = x.shape, dims
-        return x.data.sum(axis=dims, keepdims=keepdim)
+        return sum_over(x.data, dims, keepdim)
 
     @staticmethod
     def backward(ctx, grad):
