@@ -1,8 +1,9 @@
 """The losses of `tinygrad_edu.nn.functional` (reached as `F.cross_entropy`, `F.nll_loss`, ...).
 
-cross_entropy is log_softmax, then picking each row's target entry, then a mean: a composition of
-primitive ops, so its gradient needs no extra code; for the common case (class-index targets, no
-weights or smoothing) it uses the fused op `ops/loss.py`, the same value and gradient in fewer passes.
+cross_entropy is log_softmax, then nll_loss (picking each row's target entry and averaging), as in
+torch: two nodes in the graph. nll_loss is one op (`ops/loss.py: NllLoss`) for class-index targets
+without weights or smoothing, a composition of primitive ops otherwise; `fused_cross_entropy` is the
+whole loss as one op, for large logits.
 """
 
 from __future__ import annotations
@@ -81,12 +82,9 @@ def nll_loss(
         kept_rows = np.flatnonzero(kept)
 
     if weight is None and label_smoothing == 0.0 and reduction != "none":
-        # the common case, kept short: pick log p(target) of every kept row and average
-        picked = rows[kept_rows, kept_targets]
-        total = picked.sum()
-        if reduction == "sum":
-            return -total
-        return total * (-1.0 / kept_rows.size if kept_rows.size else float("nan"))  # torch: nan if none kept
+        # the common case, one op as torch's NllLoss: pick log p(target) of every kept row and average
+        scale = 1.0 if reduction == "sum" else 1.0 / kept_rows.size if kept_rows.size else float("nan")
+        return loss.NllLoss.apply(rows, kept_rows, kept_targets, scale)  # torch: nan if none kept
 
     class_weight = (
         np.ones(num_classes, dtype=input.dtype) if weight is None else weight.data.astype(input.dtype)
@@ -158,9 +156,9 @@ def fused_cross_entropy(
     input: Tensor, target: Tensor, ignore_index: int = IGNORE_INDEX, reduction: str = "mean"
 ) -> Tensor:
     """`cross_entropy` for (N, C) logits and N class indices, computed as one op: the same value and
-    gradient, in about three passes over the logits instead of ten and with one saved array instead
-    of four. Use it where the logits are large (a language model's (tokens, vocabulary) head); the
-    composite `cross_entropy` draws as log_softmax -> pick -> mean, which is better for learning."""
+    gradient, in about three passes over the logits instead of five and with one saved array instead
+    of two. Use it where the logits are large (a language model's (tokens, vocabulary) head);
+    `cross_entropy` draws as log_softmax -> nll_loss, as torch's does, which is better for learning."""
     if reduction not in ("mean", "sum"):
         raise ValueError(f"fused_cross_entropy: reduction must be 'mean' or 'sum', not {reduction!r}")
     targets = target.data if isinstance(target, Tensor) else np.asarray(target)

@@ -40,7 +40,7 @@ def _dot(a: np.ndarray, b: np.ndarray, dims: tuple) -> np.ndarray:
     """The sum of a * b over `dims`, kept as size-1 axes; over the last axis without a product array."""
     if len(dims) == 1 and dims[0] == a.ndim - 1 and a.dtype == b.dtype:
         return np.einsum("...i,...i->...", a, b)[..., None]
-    return (a * b).sum(axis=dims, keepdims=True)
+    return sum_over(a * b, dims, True)
 
 
 def _normalize(
