@@ -170,7 +170,7 @@ class GeluDerivative(Function):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors  # d/dx [Phi + x phi] = phi + phi - x^2 phi = phi (2 - x^2)
         pdf = (x * x * -0.5).exp() * _INV_SQRT_2PI
-        return grad * pdf * (2 - x * x), None
+        return (grad * pdf * (2 - x * x), None)[: len(ctx.needs_input_grad)]  # derivative is optional
 
 
 def _sum(data: np.ndarray, dim: int) -> np.ndarray:

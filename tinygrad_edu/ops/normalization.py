@@ -138,7 +138,7 @@ class NormalizeBackward(Function):
             c = (grad * normalized).mean(dims, keepdim=True)
             both = (grad * g).mean(dims, keepdim=True) - mean_v * mean_g - 3 * a * c
             grad_x = -(inv_std * inv_std) * (normalized * both + c * (g - mean_g) + a * (grad - mean_v))
-        return grad_dy, grad_x, grad_weight, None, None, None, None, None
+        return (grad_dy, grad_x, grad_weight, None, None, None, None, None)[: len(needs)]  # optional args
 
 
 class NormalizeWeightBackward(Function):
@@ -184,7 +184,7 @@ class Standardized(Function):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         grad_x = NormalizeBackward.apply(grad, x, None, ctx.dims, ctx.eps, ctx.normalized, ctx.inv_std)
-        return grad_x, None, None, None, None
+        return (grad_x, None, None, None, None)[: len(ctx.needs_input_grad)]  # the arrays are optional
 
 
 class InvStd(Function):
@@ -204,7 +204,8 @@ class InvStd(Function):
         x, inv_std = ctx.saved_tensors
         count = _count(x.shape, ctx.dims)
         normalized = Standardized.apply(x, ctx.dims, ctx.eps)
-        return -(grad * inv_std * inv_std) * normalized * (1.0 / count), None, None, None
+        grad_x = -(grad * inv_std * inv_std) * normalized * (1.0 / count)
+        return (grad_x, None, None, None)[: len(ctx.needs_input_grad)]
 
 
 class LayerNorm(Function):
@@ -246,4 +247,5 @@ class BatchNorm(Function):
     @staticmethod
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
-        return _affine_grads(ctx, grad, x, weight, ctx.channel_shape, ctx.dims) + (None, None, None)
+        grads = _affine_grads(ctx, grad, x, weight, ctx.channel_shape, ctx.dims) + (None, None, None)
+        return grads[: len(ctx.needs_input_grad)]  # statistics are optional
