@@ -1,5 +1,6 @@
 """The ops that are other ops' backward (TanhBackward, SoftmaxBackward, LogSoftmaxBackward,
-NormalizeBackward, NormalizeWeightBackward, NllLoss and NllLossBackward, GeluDerivative): each is
+NormalizeBackward, NormalizeWeightBackward, NllLoss and NllLossBackward, GeluDerivative) and the
+fused AttentionScores: each is
 called directly and checked with gradcheck and gradgradcheck over generated shapes (float64), so the
 second derivatives of tanh, softmax, the normalisations and the losses rest on checked formulas; then
 Hessian-vector products against torch (float32 and float64); then the fast paths of the sums and of
@@ -13,8 +14,8 @@ from hypothesis import strategies as st
 
 import tinygrad_edu as tg
 import tinygrad_edu.nn.functional as F
-from tinygrad_edu.ops import activation, loss, normalization, shape
-from tinygrad_edu.ops.common import sum_last, sum_over
+from tinygrad_edu.ops import activation, attention, loss, normalization, shape
+from tinygrad_edu.ops.common import max_last, sum_last, sum_over
 from tinygrad_edu.testing import assert_close, gradcheck, gradgradcheck, shapes, tensors
 
 few = settings(max_examples=10)
@@ -120,6 +121,29 @@ def test_gelu_derivative(x):
     _checks(lambda t: activation.GeluDerivative.apply(t), (x,))
 
 
+@few
+@given(data=st.data(), causal=st.booleans())
+def test_attention_scores(data, causal):
+    batch = data.draw(shapes(min_dims=0, max_dims=2, max_side=2))
+    time, head = data.draw(st.integers(1, 4)), data.draw(st.integers(1, 3))
+    query = data.draw(tensors(batch + (time, head), requires_grad=True))
+    key = data.draw(tensors(batch[1:] + (time, head), requires_grad=True))  # batch dims broadcast
+    fn = lambda q, k: attention.AttentionScores.apply(q, k, 0.7, causal).softmax(-1)  # noqa: E731
+    _checks(fn, (query, key))
+    expected = query.numpy() @ np.swapaxes(key.numpy(), -1, -2) * 0.7
+    if causal:
+        expected = np.where(np.triu(np.ones((time, time), bool), 1), -np.inf, expected)
+    scores = attention.AttentionScores.apply(query, key, 0.7, causal)
+    assert_close(scores, expected, rtol=1e-12, atol=1e-12)
+    # a masked score is a constant: the gradient through it is 0 even where the caller sends one
+    (grad_query,) = tg.autograd.grad(scores, query, tg.ones(*scores.shape, dtype=tg.float64))
+    allowed = np.isfinite(expected).astype(np.float64)
+    expected_grad = (np.broadcast_to(allowed, scores.shape) * 0.7) @ np.broadcast_to(
+        key.numpy(), batch + key.shape[-2:]
+    )
+    assert_close(grad_query, expected_grad, rtol=1e-12, atol=1e-12)
+
+
 def test_nll_loss_is_torchs_graph_and_skips_ignored_rows():
     logits = tg.tensor(np.random.default_rng(0).standard_normal((4, 3)), requires_grad=True)
     targets = tg.tensor([2, -100, 0, 1])
@@ -214,6 +238,15 @@ def test_sums_match_numpy(x, data, keepdims):
         assert_close(
             sum_over(small, dims, keepdims), small.sum(axis=dims, keepdims=keepdims), rtol=1e-5, atol=1e-3
         )
+
+
+@given(
+    x=tensors(shapes(min_dims=2, max_dims=4, max_side=7), elements=st.floats(-100, 100) | st.just(-np.inf))
+)
+def test_max_last_matches_numpy_on_key_major_layouts(x):
+    key_major = np.swapaxes(x.numpy().copy(), -1, -2)  # the last axis strided, as attention scores
+    assert_close(max_last(key_major), key_major.max(axis=-1, keepdims=True), rtol=0, atol=0)
+    assert_close(max_last(x.numpy()), x.numpy().max(axis=-1, keepdims=True), rtol=0, atol=0)
 
 
 @given(

@@ -24,6 +24,7 @@ import numpy as np
 import tinygrad_edu.nn.functional as F
 from tinygrad_edu.nn.layers import Linear
 from tinygrad_edu.nn.module import Module
+from tinygrad_edu.ops import attention as attention_ops
 from tinygrad_edu.tensor import Tensor
 
 
@@ -72,9 +73,13 @@ def scaled_dot_product_attention(
     a 0 removes a head (used for ablations).
     """
     head_size = query.shape[-1]
-    scores = (query @ key.transpose(-1, -2)) * (1.0 / math.sqrt(head_size))  # (B, H, T, T)
-    if causal:
-        scores = scores.masked_fill(causal_mask(scores.shape[-1]), float("-inf"))
+    if query.dtype != key.dtype or query.shape[-1] != key.shape[-1]:
+        raise ValueError(
+            f"scaled_dot_product_attention: query {tuple(query.shape)} {query.dtype} and key "
+            f"{tuple(key.shape)} {key.dtype} do not fit together"
+        )
+    # Q K^T / sqrt(D), the future masked when causal: one op (ops/attention.py), (B, H, T, T)
+    scores = attention_ops.AttentionScores.apply(query, key, 1.0 / math.sqrt(head_size), causal)
     if attention_mask is not None:
         scores = scores + attention_mask
     probs = scores.softmax(dim=-1)

@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from tinygrad_edu.autograd.function import Function
-from tinygrad_edu.ops.common import sum_last
+from tinygrad_edu.ops.common import max_last, sum_last
 
 
 class Tanh(Function):
@@ -187,7 +187,7 @@ class Softmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
         data = x.data
-        out = data - data.max(axis=dim, keepdims=True)
+        out = data - (max_last(data) if dim == data.ndim - 1 else data.max(axis=dim, keepdims=True))
         out = np.exp(out, out=out if out.ndim else None)  # in place: one array, not two
         out /= _sum(out, dim)
         ctx.save_for_backward(out)

@@ -30,6 +30,22 @@ def sum_last(data: np.ndarray, keepdims: bool = True) -> np.ndarray:
     return total if keepdims else total[..., 0]
 
 
+def max_last(data: np.ndarray) -> np.ndarray:
+    """The maximum over the last axis, kept. When that axis is short and not contiguous in memory
+    (attention scores laid out key-major), pairwise maxima of its halves, each half a block of whole
+    rows of memory, are several times faster than numpy's reduction, which walks a few numbers at a
+    time; np.maximum propagates nan as max does."""
+    if data.ndim == 0 or not 1 < data.shape[-1] <= 64 or data.strides[-1] == data.itemsize:
+        return data.max(axis=-1, keepdims=True)
+    while data.shape[-1] > 1:
+        half = data.shape[-1] // 2
+        top = np.maximum(data[..., :half], data[..., half : 2 * half])
+        if data.shape[-1] % 2:
+            np.maximum(top[..., :1], data[..., -1:], out=top[..., :1])
+        data = top
+    return data
+
+
 def sum_over(data: np.ndarray, dims: tuple, keepdims: bool) -> np.ndarray:
     """data.sum(dims) for sorted `dims`. Over the last axis, or over leading axes (a bias gradient:
     the rows of a batch) of a contiguous float array, a BLAS product with ones, a few times faster
