@@ -29,7 +29,8 @@ class Tanh(Function):
 
 class TanhBackward(Function):
     """grad * (1 - y^2) for y = tanh(x): Tanh's backward as one op instead of three. Differentiated
-    again: with respect to grad it is itself, with respect to y it is -2 grad y."""
+    again: with respect to grad it is itself, with respect to y it is -2 grad y.
+    Derivation: docs/derivations.md#backward-ops-and-second-derivatives"""
 
     @staticmethod
     def forward(ctx, grad, out):
@@ -203,7 +204,8 @@ class Softmax(Function):
 class SoftmaxBackward(Function):
     """dx = y * (dy - sum(dy * y)) along `dim`, for y = softmax(x): Softmax's backward as one op
     instead of four. Its matrix diag(y) - y y^T is symmetric, so with respect to dy it is itself;
-    with respect to y, for an incoming v: v dy - dy sum(v y) - v sum(dy y)."""
+    with respect to y, for an incoming v: v dy - dy sum(v y) - v sum(dy y).
+    Derivation: docs/derivations.md#backward-ops-and-second-derivatives"""
 
     @staticmethod
     def forward(ctx, grad, out, dim):
@@ -247,7 +249,7 @@ class LogSoftmax(Function):
 class LogSoftmaxBackward(Function):
     """dx = dy - exp(y) * sum(dy) along `dim`, for y = log_softmax(x): LogSoftmax's backward as one
     op instead of four. Differentiated again, for an incoming v: with respect to dy,
-    v - sum(v exp(y)); with respect to y, -v exp(y) sum(dy)."""
+    v - sum(v exp(y)); with respect to y, -v exp(y) sum(dy). Derivation: docs/derivations.md#backward-ops-and-second-derivatives"""
 
     @staticmethod
     def forward(ctx, grad, out, dim):

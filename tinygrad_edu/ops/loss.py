@@ -15,7 +15,7 @@ class NllLoss(Function):
     """loss = -scale * sum over kept rows i of x[i, t_i], for log-probabilities x (N, C): picking and
     averaging as one op (three otherwise: index, sum, scale). `rows` are the kept rows (each once),
     `targets` their classes, `scale` 1/len(rows) for a mean, 1 for a sum. The gradient, -scale * grad
-    at the picked entries and 0 elsewhere, is `NllLossBackward`."""
+    at the picked entries and 0 elsewhere, is `NllLossBackward`. Derivation: docs/derivations.md#backward-ops-and-second-derivatives"""
 
     @staticmethod
     def forward(ctx, x, rows, targets, scale):

@@ -103,7 +103,7 @@ class NormalizeBackward(Function):
     gradient of the normalisations (`weight` None: 1; `weight_shape`: weight as it broadcasts against
     x). It is linear in g and symmetric (the same matrix on both sides of a dot product), so its
     derivative with respect to dy is itself times weight; with respect to x see
-    docs/derivations.md#layernorm-and-groupnorm. `normalized` and `inv_std` are forward's arrays."""
+    docs/derivations.md#backward-ops-and-second-derivatives. `normalized` and `inv_std` are forward's arrays."""
 
     @staticmethod
     def forward(ctx, dy, x, weight, dims, eps, normalized=None, inv_std=None, weight_shape=None):
@@ -144,7 +144,8 @@ class NormalizeBackward(Function):
 class NormalizeWeightBackward(Function):
     """dweight = sum over `reduce_dims` of dy * x_hat: the weight gradient of the normalisations as
     one op. Differentiated again, for an incoming v (weight's shape, broadcast as `weight_shape`):
-    v * x_hat with respect to dy, and x_hat's own backward applied to dy * v with respect to x."""
+    v * x_hat with respect to dy, and x_hat's own backward applied to dy * v with respect to x.
+    Derivation: docs/derivations.md#backward-ops-and-second-derivatives"""
 
     @staticmethod
     def forward(ctx, dy, x, reduce_dims, weight_shape, dims, eps, normalized, inv_std):
