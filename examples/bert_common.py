@@ -8,7 +8,6 @@ repository root as `python examples/<script>.py`, so this file is importable bes
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
@@ -37,62 +36,20 @@ DEFAULT_CHECKPOINT = REPO_ROOT / "checkpoints" / "mini-bert"
 
 def load_bert(checkpoint: str | Path | None = None) -> tuple[BertForMaskedLM, WordPieceTokenizer]:
     """Model and tokenizer from a folder written by `train_bert.py` (config.json, model.safetensors,
-    vocab.txt), by default the shipped `checkpoints/mini-bert`; the model is put in eval mode."""
+    vocab.txt), by default the shipped `checkpoints/mini-bert`, read by the loader every script
+    shares (`training_common.load_model`); the model is put in eval mode."""
     folder = DEFAULT_CHECKPOINT if checkpoint is None else Path(checkpoint)
     if not folder.is_dir():
         raise FileNotFoundError(
             f"no checkpoint folder {str(folder)!r}; train one with `python examples/train_bert.py --out DIR`"
         )
-    missing = [
-        name for name in ("config.json", "model.safetensors", "vocab.txt") if not (folder / name).is_file()
-    ]
-    if missing:
+    if not (folder / "config.json").is_file():
         raise FileNotFoundError(
-            f"{str(folder)!r} is not a Mini-BERT checkpoint: it lacks {', '.join(missing)} "
+            f"{str(folder)!r} is not a Mini-BERT checkpoint: it lacks config.json "
             "(train_bert.py writes config.json, model.safetensors and vocab.txt)"
         )
-    check_bert_files(folder)
-    try:
-        model = BertForMaskedLM.from_pretrained(folder)
-    except (RuntimeError, TypeError, ValueError, KeyError) as error:
-        raise ValueError(f"{str(folder)!r} is not a loadable Mini-BERT: {training.one_line(error)}") from None
-    tokenizer = WordPieceTokenizer.from_file(folder / "vocab.txt")
-    if tokenizer.vocab_size != model.config.vocab_size:
-        raise ValueError(
-            f"{str(folder)!r}: vocab.txt holds {tokenizer.vocab_size} tokens but config.json says "
-            f"vocab_size={model.config.vocab_size}"
-        )
-    model.eval()
+    model, tokenizer, _ = training.load_model(folder, expect="bert")
     return model, tokenizer
-
-
-def check_bert_files(folder: Path) -> None:
-    """Refuse, in one line naming the file, a folder whose config.json is not a JSON object or whose
-    model.safetensors is truncated, corrupt, holds non-float weights (never cast silently) or NaN."""
-    from safetensors.numpy import load_file
-
-    config_path = folder / "config.json"
-    try:
-        config = json.loads(config_path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValueError(f"{str(config_path)!r} is not valid JSON ({training.one_line(error)})") from None
-    if not isinstance(config, dict):
-        raise ValueError(f"{str(config_path)!r} does not hold a JSON object of settings")
-    weights_path = folder / "model.safetensors"
-    try:
-        tensors = load_file(str(weights_path))
-    except Exception as error:  # safetensors raises its own error types for a damaged file
-        raise ValueError(
-            f"{str(weights_path)!r} is not a readable safetensors file (truncated or corrupt: "
-            f"{training.one_line(error)})"
-        ) from None
-    for name, array in tensors.items():
-        if array.dtype.kind != "f":
-            raise ValueError(
-                f"{str(weights_path)!r}: tensor {name!r} has dtype {array.dtype}, not a float type"
-            )
-        if not np.isfinite(array).all():
-            raise ValueError(f"{str(weights_path)!r}: tensor {name!r} holds NaN or inf values")
 
 
 def encode_sentence(tokenizer: WordPieceTokenizer, text: str, max_positions: int) -> list[int]:

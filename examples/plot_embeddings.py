@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import training_common as training
 
+CHARACTER_MODELS = ("bigram_counts", "bigram", "mlp", "mlp_bn", "gpt")  # models of characters
+
 
 def project_2d(table: np.ndarray) -> tuple[np.ndarray, list[str]]:
     """(N, D) -> (N, 2): as it is for D = 2, else the top-2 principal components."""
@@ -35,7 +37,7 @@ def main(argv=None):
     parser.add_argument("--checkpoint", required=True, help="model.npz (or the run folder holding it)")
     parser.add_argument("--out", help="PNG path (default: embeddings.png beside the checkpoint)")
     args = parser.parse_args(argv)
-    model, tokenizer, checkpoint = training.load_model(args.checkpoint)
+    model, tokenizer, checkpoint = training.load_model(args.checkpoint, expect=CHARACTER_MODELS)
     if hasattr(model, "wte"):
         table = model.wte.weight.data
     elif checkpoint["model_type"] == "bigram":

@@ -21,6 +21,8 @@ import training_common as training
 import tinygrad_edu as tg
 from models.sampling import sample_words
 
+SAMPLED_MODELS = ("bigram_counts", "bigram", "mlp", "mlp_bn", "gpt")  # the models that generate text
+
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=training.HelpFormatter)
@@ -38,7 +40,7 @@ def main(argv=None):
     )
     if args.top_k is not None:
         training.check_positive(top_k=args.top_k)
-    model, tokenizer, checkpoint = training.load_model(args.checkpoint)
+    model, tokenizer, checkpoint = training.load_model(args.checkpoint, expect=SAMPLED_MODELS)
     generator = tg.Generator(args.seed)
     task = checkpoint["extra"].get("task", "words")
     if task == "words" and args.prompt is not None:

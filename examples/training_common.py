@@ -47,7 +47,12 @@ _REPO = Path(__file__).resolve().parent.parent
 if str(_REPO) not in sys.path:  # run as `python examples/x.py` without installing the package
     sys.path.insert(0, str(_REPO))
 
+from safetensors.numpy import load_file  # noqa: E402
+
 import tinygrad_edu as tg  # noqa: E402
+from models import MODELS, build_model  # noqa: E402
+from models.bert import BertForMaskedLM  # noqa: E402
+from tinygrad_edu.data import WordPieceTokenizer  # noqa: E402
 from tinygrad_edu.files import atomic_write  # noqa: E402
 from tinygrad_edu.nn import functional as F  # noqa: E402
 from tinygrad_edu.nn.functional import IGNORE_INDEX  # noqa: E402
@@ -246,14 +251,12 @@ def is_bert_folder(path: str | os.PathLike) -> bool:
 
 
 def load_checkpoint(path: str | os.PathLike) -> dict:
-    """Read a checkpoint written by `save_checkpoint` (a folder is searched for `model.npz`), checked
-    for the fields the tools read. One clear error (FileNotFoundError / ValueError) naming the file."""
+    """Read a checkpoint written by `save_checkpoint` (a folder is searched for `model.npz`), or a
+    Mini-BERT folder in Hugging Face's format (config.json, model.safetensors, vocab.txt), checked for
+    the fields the tools read. One clear error (FileNotFoundError / ValueError) naming the file."""
     path = Path(path)
     if is_bert_folder(path):
-        raise ValueError(
-            f"{str(path)!r} is a Mini-BERT folder (config.json, model.safetensors, vocab.txt); "
-            "use examples/fill_mask.py or examples/evaluate_bert.py"
-        )
+        return _read_bert_folder(path)
     if path.is_dir():
         path = path / "model.npz"
     if not path.exists():
@@ -269,6 +272,40 @@ def load_checkpoint(path: str | os.PathLike) -> dict:
         raise ValueError(f"{str(path)!r}: the checkpoint's 'tokenizer' is not a dict")
     checkpoint["path"] = str(path)
     return checkpoint
+
+
+def _read_bert_folder(folder: Path) -> dict:
+    """A Mini-BERT folder as a checkpoint dict (model_type "bert"), each file checked: config.json a
+    JSON object, model.safetensors readable with finite float weights, vocab.txt present."""
+    missing = [name for name in BERT_FILES if not (folder / name).is_file()]
+    if missing:
+        raise FileNotFoundError(
+            f"{str(folder)!r} is a Mini-BERT folder without {', '.join(missing)} "
+            "(train_bert.py writes config.json, model.safetensors and vocab.txt)"
+        )
+    config_path = folder / "config.json"
+    try:
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{str(config_path)!r} is not valid JSON ({one_line(error)})") from None
+    if not isinstance(config, dict):
+        raise ValueError(f"{str(config_path)!r} does not hold a JSON object of settings")
+    weights_path = folder / "model.safetensors"
+    try:
+        tensors = load_file(str(weights_path))
+    except Exception as error:  # safetensors raises its own error types for a damaged file
+        raise ValueError(
+            f"{str(weights_path)!r} is not a readable safetensors file (truncated or corrupt: {one_line(error)})"
+        ) from None
+    for name, array in tensors.items():
+        if array.dtype.kind != "f":
+            raise ValueError(
+                f"{str(weights_path)!r}: tensor {name!r} has dtype {array.dtype}, not a float type"
+            )
+        if not np.isfinite(array).all():
+            raise ValueError(f"{str(weights_path)!r}: tensor {name!r} holds NaN or inf values")
+    return {"format": "huggingface", "model_type": "bert", "config": config, "path": str(folder),
+            "metrics": {}, "extra": {"task": "masked"}, "tokenizer": None}  # fmt: skip
 
 
 def check_weights(state_dict: dict, model: tg.nn.Module, where: str) -> None:
@@ -289,8 +326,6 @@ def check_weights(state_dict: dict, model: tg.nn.Module, where: str) -> None:
 def build_from_checkpoint(checkpoint: dict, expect: str | Sequence[str] | None = None) -> tg.nn.Module:
     """The model a checkpoint describes, with its weights, in eval mode; `expect` names the model
     types the caller can use (another type is refused in one line)."""
-    from models import MODELS, build_model
-
     where = checkpoint.get("path", "checkpoint")
     model_type = checkpoint["model_type"]
     if model_type not in MODELS:
@@ -340,10 +375,30 @@ def tokenizer_from_dict(state: dict | None, where: str = "checkpoint") -> Any:
 
 
 def load_model(path: str | os.PathLike, expect: str | Sequence[str] | None = None):
-    """(model in eval mode, tokenizer, checkpoint dict) from a checkpoint file or run folder."""
+    """(model in eval mode, tokenizer, checkpoint dict) from a checkpoint file, run folder or
+    Mini-BERT folder; a model of a type the caller cannot use (`expect`) is refused in one line."""
     checkpoint = load_checkpoint(path)
-    model = build_from_checkpoint(checkpoint, expect)
-    return model, tokenizer_from_dict(checkpoint["tokenizer"], checkpoint["path"]), checkpoint
+    if checkpoint["format"] == CHECKPOINT_FORMAT:  # a .npz: every model, rebuilt from the registry
+        model = build_from_checkpoint(checkpoint, expect)
+        return model, tokenizer_from_dict(checkpoint["tokenizer"], checkpoint["path"]), checkpoint
+    folder = checkpoint["path"]
+    wanted = [expect] if isinstance(expect, str) else list(expect or ["bert"])
+    if "bert" not in wanted:
+        raise ValueError(
+            f"{folder!r} is a Mini-BERT folder (a masked language model), not {' or '.join(map(repr, wanted))}; "
+            "use examples/fill_mask.py or examples/evaluate_bert.py"
+        )
+    try:
+        model = BertForMaskedLM.from_pretrained(folder)
+    except (RuntimeError, TypeError, ValueError, KeyError) as error:
+        raise ValueError(f"{folder!r} is not a loadable Mini-BERT: {one_line(error)}") from None
+    tokenizer = WordPieceTokenizer.from_file(Path(folder) / "vocab.txt")
+    if tokenizer.vocab_size != model.config.vocab_size:
+        raise ValueError(
+            f"{folder!r}: vocab.txt holds {tokenizer.vocab_size} tokens but config.json says "
+            f"vocab_size={model.config.vocab_size}"
+        )
+    return model.eval(), tokenizer, checkpoint
 
 
 def count_parameters(model: tg.nn.Module) -> int:

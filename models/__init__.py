@@ -1,15 +1,17 @@
 """The models, one per file (`bigram.py`, `mlp.py`, `mlp_bn.py`, `gpt.py`, ...), and the registry that
 lets `examples/sample.py` and `examples/evaluate.py` rebuild any of them from a checkpoint.
 
-A checkpoint (see `save_checkpoint` in examples/training_common.py) stores `model_type` and the config as a
-dict; `build_model(model_type, config_dict)` looks the name up in `MODELS` and returns
-`ModelClass(ConfigClass(**config_dict))`. A new model gets one line in `MODELS` below.
+A checkpoint (see `save_checkpoint` in examples/training_common.py) stores `model_type` and the config
+as a dict; `build_model(model_type, config_dict)` looks the name up in `MODELS` and returns
+`ModelClass(ConfigClass(**config_dict))`. A new model gets one line in `MODELS` below. Mini-BERT is
+in it too; its usual form on disk is a Hugging Face folder, which `load_model` reads as well.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from models.bert import BertConfig, BertForMaskedLM
 from models.bigram import BigramConfig, BigramCounts, BigramNN
 from models.gpt import GPT, GPTConfig
 from models.mlp import MLP, MLPConfig
@@ -22,6 +24,7 @@ MODELS: dict[str, tuple[type, type]] = {
     "mlp": (MLPConfig, MLP),
     "mlp_bn": (MLPBNConfig, MLPBN),
     "gpt": (GPTConfig, GPT),
+    "bert": (BertConfig, BertForMaskedLM),  # also read from a Hugging Face folder (load_model)
 }
 
 

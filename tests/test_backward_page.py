@@ -248,3 +248,13 @@ def test_draw_graph_html_writes_both_pages_with_the_engines_gradients(tmp_path):
             float(np.linalg.norm(tensor.grad.data)), rel=1e-6
         )
     assert not NETWORK.search((tmp_path / "neuron.html").read_text())
+
+
+def test_an_intermediate_value_is_shown_when_its_op_kept_it_and_marked_otherwise():
+    x = tg.tensor([0.5, -1.0], requires_grad=True)
+    loss = (x * 2.0).tanh().sum()
+    records = {n["op"]: n["data"] for n in page_data(trace_backward(loss), use_graphviz=False)["nodes"]}
+    # tanh saves its output for backward, so the graph holds its value; x * 2 keeps only its inputs
+    np.testing.assert_allclose(records["Tanh"]["values"], np.tanh([1.0, -2.0]), rtol=1e-6)
+    assert records["Mul"] == {"shape": [2], "dtype": "float32", "kept": False}
+    assert records[""]["values"] == [0.5, -1.0] and records["Sum"]["n"] == float(loss.item())

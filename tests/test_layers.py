@@ -142,3 +142,34 @@ def test_the_core_layers_only_look_down():
     ]
     assert any(_in_layer(m, "tinygrad_edu.ops") for m in graph)  # the layers were really found
     assert not upward, "a lower layer imports a higher one: " + "; ".join(upward)
+
+
+def _readme_layout() -> list[list[str]]:
+    """The library's parts in the order the README's layout section lists them (bottom layer first)."""
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("tinygrad_edu/   the library") : readme.index("\nmodels/ ")]
+    order = []
+    for line in section.splitlines()[1:]:
+        if line.startswith("  ") and not line.startswith("    "):
+            names = line.strip().split("  ")[0]
+            order.append([name.strip().rstrip("/").removesuffix(".py") for name in names.split(",")])
+    return order
+
+
+def test_the_readme_lists_the_library_bottom_layer_first():
+    position = {name: i for i, names in enumerate(_readme_layout()) for name in names}
+
+    def part(module: str) -> str:
+        name = module.split(".")[1]
+        assert name in position, f"the README's layout section does not list {name}"
+        return name
+
+    graph = import_graph()
+    upward = [
+        f"{module} imports {target}"
+        for module, targets in graph.items()
+        if module.startswith("tinygrad_edu.")
+        for target in targets
+        if target.startswith("tinygrad_edu.") and position[part(target)] > position[part(module)]
+    ]
+    assert len(position) > 15 and not upward, "listed after what imports it: " + "; ".join(upward)

@@ -150,6 +150,25 @@ def test_writing_into_a_graph_tensor_backpropagates_like_torch():
     np.testing.assert_allclose(grads[1], grads[0], rtol=1e-6)
 
 
+def test_in_place_arithmetic_on_a_graph_tensor_is_recorded_like_torch():
+    values = np.random.default_rng(1).standard_normal((3, 4)).astype(np.float32)
+    results = []
+    for lib in (torch, tg):
+        x = lib.tensor(values, requires_grad=True)
+        y = x * 2
+        alias = y
+        before = (y + 1).sum()  # used y's old value
+        y += x * x
+        y *= 3
+        y -= 1
+        y /= 2
+        assert alias is y  # changed in place, as torch: every name sees the new values
+        (alias.sum() + before).backward()
+        results.append((y.detach().numpy().copy(), x.grad.detach().numpy().copy()))
+    for ours, theirs in zip(results[1], results[0]):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+
+
 def test_writing_into_a_tensor_an_op_saved_fails_at_backward_on_both():
     for lib in (torch, tg):
         x = lib.ones(3, requires_grad=True)

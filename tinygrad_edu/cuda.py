@@ -4,7 +4,7 @@ without CUDA); anything that needs a GPU raises one clear error."""
 
 from __future__ import annotations
 
-from tinygrad_edu import amp
+import tinygrad_edu.amp as amp
 
 
 def is_available() -> bool:

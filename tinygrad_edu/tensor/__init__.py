@@ -1,5 +1,6 @@
-"""The tensor layer: `Tensor` (tensor.py, with its shape methods in shaping.py and reductions in
-reductions.py), the factories (creation.py) and the seeded generators (random.py). It sits on the op
+"""The tensor layer: `Tensor` (tensor.py, with its arithmetic and type promotion in arithmetic.py, its
+shape methods in shaping.py and reductions in reductions.py), the factories (creation.py) and the
+seeded generators (random.py). It sits on the op
 layer (tinygrad_edu/ops/) and autograd (tinygrad_edu/autograd/), and nothing below imports it."""
 
 from tinygrad_edu.tensor.creation import (

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_edu.autograd.grad_mode import GRAD_STATE, set_grad_enabled
+from tinygrad_edu.autograd.inplace import record_inplace
 from tinygrad_edu.autograd.tensor_base import TensorBase
 from tinygrad_edu.dtypes import DEFAULT_FLOAT, can_store, result_type, true_divide_type
 from tinygrad_edu.ops import elementwise
@@ -115,25 +116,30 @@ class ArithmeticMethods:
 
     add, sub, mul, div, pow, neg = __add__, __sub__, __mul__, __truediv__, __pow__, __neg__
 
-    # in-place arithmetic (x += y) changes x itself, as torch, where no graph is involved; a non-leaf
-    # that is part of a graph gets the out-of-place result instead (the name is rebound to it)
+    # in-place arithmetic (x += y) changes x itself, as torch; on a tensor that is part of a graph the
+    # change is recorded as an op (autograd/inplace.py), so backward still sees the old value's history
     def _inplace_binary(self, other, method, op: str):
         involved = GRAD_STATE.enabled and (
             self.requires_grad or (isinstance(other, TensorBase) and other.requires_grad)
         )
-        if involved:
-            if self.requires_grad and self._ctx is None:
-                raise RuntimeError(
-                    f"{op}: a leaf tensor that requires grad cannot be changed in place while grad mode is "
-                    "on; wrap the update in `with tg.no_grad():`"
-                )
-            return method(self, other)
-        with set_grad_enabled(False):
-            result = method(self, other)
-        if not can_store(result.dtype, self.dtype):
+        if involved and self.requires_grad and self._ctx is None:
             raise RuntimeError(
-                f"{op}: result type {result.dtype} can't be cast to the desired output type {self.dtype}"
+                f"{op}: a leaf tensor that requires grad cannot be changed in place while grad mode is "
+                "on; wrap the update in `with tg.no_grad():`"
             )
+
+        def storable(result):
+            if not can_store(result.dtype, self.dtype):
+                raise RuntimeError(
+                    f"{op}: result type {result.dtype} can't be cast to the desired output type {self.dtype}"
+                )
+            return result.to(self.dtype)
+
+        if involved:
+            record_inplace(self, lambda old: storable(method(old, other)))
+            return self
+        with set_grad_enabled(False):
+            result = storable(method(self, other))
         self._inplace(op)[...] = result.data
         return self
 

@@ -226,7 +226,8 @@ class ShapeMethods:
             # part of a graph: recorded as an op, so backward sees the write (autograd/inplace.py)
             if not isinstance(value, TensorBase):
                 value = self._wrap(np.array(value, dtype=self.dtype))
-            record_inplace(self, shape_ops.IndexPut, value.to(self.dtype), index)
+            value = value.to(self.dtype)
+            record_inplace(self, lambda old: shape_ops.IndexPut.apply(old, value, index))
             return
         data = self._inplace("setitem")
         data[index] = value.data if isinstance(value, TensorBase) else value
