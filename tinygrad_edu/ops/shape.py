@@ -30,7 +30,7 @@ class Permute(Function):
     @staticmethod
     def forward(ctx, x, dims):
         ctx.dims = dims
-        return x.data.transpose(dims)
+        return np.transpose(x.data, dims)
 
     @staticmethod
     def backward(ctx, grad):
