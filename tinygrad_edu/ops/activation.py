@@ -214,7 +214,10 @@ class SoftmaxBackward(Function):
         y = out.data
         result = grad.data * y
         total = _sum(result, dim)
-        result -= y * total
+        if not result.ndim:
+            return (grad.data - total) * y
+        np.subtract(grad.data, total, out=result)  # one work array: dy * y, then dy - sum, then * y
+        result *= y
         return result
 
     @staticmethod
