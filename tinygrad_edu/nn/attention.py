@@ -11,7 +11,9 @@ For an input x of shape (B, T, C) with H heads of size D = C / H:
 
 Dividing by sqrt(D) keeps the scores' variance near one whatever the head size; without it softmax
 saturates and its gradients vanish. `causal=True` (GPT) lets position i see only positions <= i;
-BERT instead passes a padding mask so that no token attends to [PAD].
+BERT instead passes a padding mask so that no token attends to [PAD]. The scores with the causal
+mask are one op (`ops/attention.py`: one array instead of four in the graph); `causal_mask` below is
+the same mask as a tensor, for building attention from primitives by hand.
 """
 
 from __future__ import annotations
