@@ -1,10 +1,9 @@
 """The ops that are other ops' backward (TanhBackward, SoftmaxBackward, LogSoftmaxBackward,
-NormalizeBackward, NormalizeWeightBackward, NllLoss and NllLossBackward, GeluDerivative) and the
-fused AttentionScores: each is
-called directly and checked with gradcheck and gradgradcheck over generated shapes (float64), so the
-second derivatives of tanh, softmax, the normalisations and the losses rest on checked formulas; then
-Hessian-vector products against torch (float32 and float64); then the fast paths of the sums and of
-IndexAdd against numpy.
+NormalizeBackward, NormalizeWeightBackward, LinearWeightGrad, NllLoss and NllLossBackward,
+GeluDerivative) and the fused AttentionScores: each is called directly and checked with gradcheck
+and gradgradcheck over generated shapes (float64), so the second derivatives of tanh, softmax, the
+normalisations, Linear and the losses rest on checked formulas; then Hessian-vector products against
+torch (float32 and float64); then the fast paths of the sums and of IndexAdd against numpy.
 """
 
 import numpy as np
@@ -14,7 +13,7 @@ from hypothesis import strategies as st
 
 import tinygrad_edu as tg
 import tinygrad_edu.nn.functional as F
-from tinygrad_edu.ops import activation, attention, loss, normalization, shape
+from tinygrad_edu.ops import activation, attention, linalg, loss, normalization, shape
 from tinygrad_edu.ops.common import max_last, sum_last, sum_over
 from tinygrad_edu.testing import assert_close, gradcheck, gradgradcheck, shapes, tensors
 
@@ -113,6 +112,17 @@ def test_nll_loss_and_its_backward(data, reduction):
     _checks(lambda x: loss.NllLoss.apply(x, kept, targets, reduction), (log_probs,))
     grad = data.draw(tensors((), requires_grad=True))
     _checks(lambda g: loss.NllLossBackward.apply(g, (rows, classes), kept, targets, reduction), (grad,))
+
+
+@few
+@given(data=st.data())
+def test_linear_weight_grad(data):
+    rows = data.draw(shapes(min_dims=0, max_dims=2, max_side=3))
+    grad = data.draw(tensors(rows + (data.draw(st.integers(1, 3)),), requires_grad=True))
+    x = data.draw(tensors(rows + (data.draw(st.integers(1, 3)),), requires_grad=True))
+    _checks(linalg.LinearWeightGrad.apply, (grad, x))
+    flat = lambda a: a.numpy().reshape(-1, a.shape[-1])  # noqa: E731
+    assert_close(linalg.LinearWeightGrad.apply(grad, x), flat(grad).T @ flat(x), rtol=1e-12, atol=1e-12)
 
 
 @few
