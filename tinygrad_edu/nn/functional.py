@@ -17,6 +17,7 @@ from tinygrad_edu.nn.losses import (  # noqa: F401  (F.cross_entropy and the oth
     one_hot,
 )
 from tinygrad_edu.ops import linalg, normalization
+from tinygrad_edu.ops.common import sum_over
 from tinygrad_edu.tensor.random import _generator
 from tinygrad_edu.tensor.tensor import Tensor
 
@@ -164,10 +165,10 @@ def batch_norm(
             # move the running estimates towards this batch's statistics (unbiased variance, as torch);
             # the op reuses the centered input and the variance instead of computing them again
             data = input.data
-            batch_mean = data.sum(axis=dims, keepdims=True)
+            batch_mean = sum_over(data, dims, True)  # BLAS sums over the batch rows
             batch_mean *= 1.0 / count
             centered = data - batch_mean
-            batch_var = np.square(centered).sum(axis=dims, keepdims=True)
+            batch_var = sum_over(np.square(centered), dims, True)
             batch_var *= 1.0 / count
             statistics = (centered, batch_var)
             mean, var = running_mean._inplace("batch_norm"), running_var._inplace("batch_norm")
