@@ -272,3 +272,50 @@ def test_adamw_update_follows_the_derivation():
         np.testing.assert_allclose(param.numpy(), theta, rtol=1e-12, atol=1e-14)
         if t == 1:  # the first step moves every weight by about lr, whatever its gradient's size
             np.testing.assert_allclose(np.abs(theta - theta0 * (1 - lr * wd)), lr, rtol=1e-5)
+
+
+def test_backward_ops_second_derivatives_follow_the_page():
+    """Each backward op's own backward: <V, D(G, .)> differentiated by the engine equals the page's
+    formula in G and in the op's other input (y, or x for the normalisation)."""
+    from tinygrad_edu.ops import activation, normalization
+
+    G, V, z = randn(4, 5, seed=40), randn(4, 5, seed=41), randn(4, 5, seed=42)
+    tanh_y = np.tanh(z)
+    p, log_p = softmax(z), z - np.log(np.exp(z).sum(-1, keepdims=True))
+    row = lambda a: a.sum(-1, keepdims=True)  # noqa: E731
+    cases = [
+        (
+            lambda g, y: activation.TanhBackward.apply(g, y),
+            tanh_y,
+            [V * (1 - tanh_y**2), -2 * V * G * tanh_y],
+        ),
+        (
+            lambda g, y: activation.SoftmaxBackward.apply(g, y, 1),
+            p,
+            [p * (V - row(V * p)), V * G - G * row(V * p) - V * row(G * p)],
+        ),
+        (
+            lambda g, y: activation.LogSoftmaxBackward.apply(g, y, 1),
+            log_p,
+            [V - row(V * p), -V * p * row(G)],
+        ),
+    ]
+    for op, y, hand in cases:
+        g_t, y_t = tensors(G, y)
+        (op(g_t, y_t) * tg.tensor(V)).sum().backward()
+        np.testing.assert_allclose(g_t.grad.numpy(), hand[0], rtol=1e-9, atol=1e-10)
+        np.testing.assert_allclose(y_t.grad.numpy(), hand[1], rtol=1e-9, atol=1e-10)
+
+    x = randn(4, 5, seed=43)
+    mean = lambda a: a.mean(-1, keepdims=True)  # noqa: E731
+    s = 1 / np.sqrt(x.var(-1, keepdims=True) + 1e-5)
+    x_hat = (x - mean(x)) * s
+    a, c = mean(G * x_hat), mean(V * x_hat)
+    hand_x = -(s**2) * (
+        x_hat * (mean(V * G) - mean(V) * mean(G) - 3 * a * c) + c * (G - mean(G)) + a * (V - mean(V))
+    )
+    g_t, x_t = tensors(G, x)
+    (normalization.NormalizeBackward.apply(g_t, x_t, None, (1,), 1e-5) * tg.tensor(V)).sum().backward()
+    np.testing.assert_allclose(x_t.grad.numpy(), hand_x, rtol=1e-9, atol=1e-10)
+    hand_g = s * (V - mean(V) - x_hat * mean(V * x_hat))  # the op again: A is symmetric
+    np.testing.assert_allclose(g_t.grad.numpy(), hand_g, rtol=1e-9, atol=1e-10)

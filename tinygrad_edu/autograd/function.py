@@ -75,8 +75,7 @@ class Function:
     # the ctx interface used inside forward and backward
 
     def save_for_backward(self, *tensors: Any) -> None:
-        self._saved = tensors
-        self._saved_versions = tuple([getattr(t, "_version", None) for t in tensors])
+        self._saved = tensors  # their versions are noted by `apply`, only when a node is recorded
 
     @property
     def saved_tensors(self) -> tuple:
@@ -136,79 +135,92 @@ class Function:
         """Run forward on `args`, wrap the result in a tensor and, if any input requires grad, make
         this op's node the result's `grad_fn`."""
         ctx = cls()
-        like = None  # the first tensor input: the result is made by its class (`_wrap`)
-        nodes = None  # the parents' nodes, one per tensor input (None: needs no gradient)
-        grad_enabled = GRAD_STATE.enabled
-        if grad_enabled:
-            needs = []
-            tensor_inputs = []
-            for arg in args:
-                if isinstance(arg, TensorBase):
-                    if like is None:
-                        like = arg
-                    if arg.requires_grad:
-                        node = arg._ctx
-                        tensor_inputs.append(node if node is not None else arg._grad_accumulator())
-                        needs.append(True)
-                        nodes = tensor_inputs
-                        continue
-                    tensor_inputs.append(None)
-                needs.append(False)
-            ctx.needs_input_grad = tuple(needs)
-        else:
-            for arg in args:
-                if isinstance(arg, TensorBase):
-                    like = arg
-                    break
+        if not GRAD_STATE.enabled:
+            # nothing is recorded (no_grad, or a backward formula run without create_graph): no node,
+            # so nothing forward saved matters; this path runs for every op of every backward pass
             count = len(args)
             ctx.needs_input_grad = _NO_GRAD_NEEDED[count] if count < 8 else (False,) * count
+            result = cls.forward(ctx, *args, **kwargs)
+            for arg in args:
+                if isinstance(arg, TensorBase):
+                    result = (
+                        arg._wrap(result) if type(result) is np.ndarray else _as_output(cls, arg, result)[0]
+                    )
+                    break
+            else:
+                raise TypeError(f"{cls.__name__}.apply: expected at least one tensor among the arguments")
+            if anomaly.STATE.enabled:
+                anomaly.check_forward(ctx, result)
+            return result
+        like = None  # the first tensor input: the result is made by its class (`_wrap`)
+        nodes = None  # the parents' nodes, one per tensor input (None: needs no gradient)
+        needs = []
+        tensor_inputs = []
+        for arg in args:
+            if isinstance(arg, TensorBase):
+                if like is None:
+                    like = arg
+                if arg.requires_grad:
+                    node = arg._ctx
+                    tensor_inputs.append(node if node is not None else arg._grad_accumulator())
+                    needs.append(True)
+                    nodes = tensor_inputs
+                    continue
+                tensor_inputs.append(None)
+            needs.append(False)
+        ctx.needs_input_grad = tuple(needs)
         GRAD_STATE.enabled = False  # forward's own tensor ops are not recorded
         try:
-            result = cls.forward(ctx, *args, **kwargs)
+            returned = cls.forward(ctx, *args, **kwargs)
         finally:
-            GRAD_STATE.enabled = grad_enabled
+            GRAD_STATE.enabled = True
         if like is None:
             raise TypeError(f"{cls.__name__}.apply: expected at least one tensor among the arguments")
-        returned = result
-        if type(result) is np.ndarray:  # the usual case, tested first
-            array = result
-            result = like._wrap(array)
-        elif isinstance(result, TensorBase):
-            array = result.data
-            if result._ctx is not None or result.requires_grad:
-                # forward returned an input (or another graph tensor) as is: a new tensor on the same
-                # data, so that linking it to this node does not rewrite the input's own history
-                result = like._wrap(array)
-        elif isinstance(result, tuple | list):
-            raise TypeError(
-                f"{cls.__name__}.forward returned a {type(result).__name__}; a Function here has one "
-                "output (a Tensor or numpy array): split it into one Function per output"
-            )
-        else:
-            array = np.asarray(result)  # a number or numpy scalar
-            result = like._wrap(array)
+        result, array = _as_output(cls, like, returned)
         if anomaly.STATE.enabled:
             anomaly.check_forward(ctx, result)
+        if nodes is None:
+            return result
         saved = ctx._saved
         if saved:
-            # the output saved by forward comes back as the output tensor (see SavedOutput)
+            # the versions saved tensors must still have in backward; the output saved by forward
+            # comes back as the output tensor (see SavedOutput)
+            versions = []
             for index, item in enumerate(saved):
                 if item is returned or item is result:
-                    saved = list(saved)
-                    saved[index] = SavedOutput(result)
-                    versions = list(ctx._saved_versions)
-                    versions[index] = result._version
-                    ctx._saved, ctx._saved_versions = tuple(saved), tuple(versions)
-        if nodes is not None:
-            ctx._tensor_inputs = nodes
-            ctx.parents = tuple([node for node in nodes if node is not None])
-            ctx._output_shape = array.shape
-            ctx._output_dtype = array.dtype
-            result._ctx = ctx
-            result.requires_grad = True
-            if anomaly.STATE.enabled:
-                ctx._forward_stack = anomaly.user_stack()
+                    saved = saved[:index] + (SavedOutput(result),) + saved[index + 1 :]
+                    versions.append(result._version)
+                else:
+                    versions.append(getattr(item, "_version", None))
+            ctx._saved, ctx._saved_versions = saved, tuple(versions)
+        ctx._tensor_inputs = nodes
+        ctx.parents = tuple([node for node in nodes if node is not None])
+        ctx._output_shape = array.shape
+        ctx._output_dtype = array.dtype
+        result._ctx = ctx
+        result.requires_grad = True
+        if anomaly.STATE.enabled:
+            ctx._forward_stack = anomaly.user_stack()
         return result
+
+
+def _as_output(cls: type, like: TensorBase, result: Any) -> tuple:
+    """What forward returned as (the output tensor, its array), made by the first input's class."""
+    if type(result) is np.ndarray:  # the usual case, tested first
+        return like._wrap(result), result
+    if isinstance(result, TensorBase):
+        if result._ctx is not None or result.requires_grad:
+            # forward returned an input (or another graph tensor) as is: a new tensor on the same
+            # data, so that linking it to this node does not rewrite the input's own history
+            return like._wrap(result.data), result.data
+        return result, result.data
+    if isinstance(result, tuple | list):
+        raise TypeError(
+            f"{cls.__name__}.forward returned a {type(result).__name__}; a Function here has one "
+            "output (a Tensor or numpy array): split it into one Function per output"
+        )
+    array = np.asarray(result)  # a number or numpy scalar
+    return like._wrap(array), array
 
 
 class SavedOutput:

@@ -11,7 +11,9 @@ For an input x of shape (B, T, C) with H heads of size D = C / H:
 
 Dividing by sqrt(D) keeps the scores' variance near one whatever the head size; without it softmax
 saturates and its gradients vanish. `causal=True` (GPT) lets position i see only positions <= i;
-BERT instead passes a padding mask so that no token attends to [PAD].
+BERT instead passes a padding mask so that no token attends to [PAD]. The scores with the causal
+mask are one op (`ops/attention.py`: one array instead of four in the graph); `causal_mask` below is
+the same mask as a tensor, for building attention from primitives by hand.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import numpy as np
 import tinygrad_edu.nn.functional as F
 from tinygrad_edu.nn.layers import Linear
 from tinygrad_edu.nn.module import Module
+from tinygrad_edu.ops import attention as attention_ops
 from tinygrad_edu.tensor import Tensor
 
 
@@ -72,9 +75,13 @@ def scaled_dot_product_attention(
     a 0 removes a head (used for ablations).
     """
     head_size = query.shape[-1]
-    scores = (query @ key.transpose(-1, -2)) * (1.0 / math.sqrt(head_size))  # (B, H, T, T)
-    if causal:
-        scores = scores.masked_fill(causal_mask(scores.shape[-1]), float("-inf"))
+    if query.dtype != key.dtype or query.shape[-1] != key.shape[-1]:
+        raise ValueError(
+            f"scaled_dot_product_attention: query {tuple(query.shape)} {query.dtype} and key "
+            f"{tuple(key.shape)} {key.dtype} do not fit together"
+        )
+    # Q K^T / sqrt(D), the future masked when causal: one op (ops/attention.py), (B, H, T, T)
+    scores = attention_ops.AttentionScores.apply(query, key, 1.0 / math.sqrt(head_size), causal)
     if attention_mask is not None:
         scores = scores + attention_mask
     probs = scores.softmax(dim=-1)

@@ -17,6 +17,7 @@ from tinygrad_edu.nn.losses import (  # noqa: F401  (F.cross_entropy and the oth
     one_hot,
 )
 from tinygrad_edu.ops import linalg, normalization
+from tinygrad_edu.ops.common import sum_over
 from tinygrad_edu.tensor.random import _generator
 from tinygrad_edu.tensor.tensor import Tensor
 
@@ -153,7 +154,7 @@ def batch_norm(
         raise ValueError(f"batch_norm: expected a (N, C) or (N, C, L) input, got shape {tuple(input.shape)}")
     dims = (0,) if input.ndim == 2 else (0, 2)
     channel_shape = (1, input.shape[1]) + (1,) * (input.ndim - 2)
-    count = int(np.prod([input.shape[d] for d in dims]))
+    count = input.shape[0] * (input.shape[2] if input.ndim == 3 else 1)
     if training:
         if count <= 1:
             raise ValueError(
@@ -164,13 +165,17 @@ def batch_norm(
             # move the running estimates towards this batch's statistics (unbiased variance, as torch);
             # the op reuses the centered input and the variance instead of computing them again
             data = input.data
-            batch_mean = np.mean(data, axis=dims, keepdims=True)
+            batch_mean = sum_over(data, dims, True)  # BLAS sums over the batch rows
+            batch_mean *= 1.0 / count
             centered = data - batch_mean
-            batch_var = np.mean(np.square(centered), axis=dims, keepdims=True)
+            batch_var = sum_over(np.square(centered), dims, True)
+            batch_var *= 1.0 / count
             statistics = (centered, batch_var)
             mean, var = running_mean._inplace("batch_norm"), running_var._inplace("batch_norm")
-            mean[...] = (1 - momentum) * mean + momentum * batch_mean.reshape(-1)
-            var[...] = (1 - momentum) * var + momentum * (batch_var.reshape(-1) * (count / (count - 1)))
+            mean *= 1 - momentum
+            mean += momentum * batch_mean.reshape(-1)
+            var *= 1 - momentum
+            var += (momentum * count / (count - 1)) * batch_var.reshape(-1)
         # one fused op (tinygrad_edu/ops/normalization.py), like layer_norm, over the batch dimensions
         return normalization.BatchNorm.apply(input, weight, bias, dims, eps, statistics)
     if running_mean is None or running_var is None:

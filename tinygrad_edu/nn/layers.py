@@ -198,18 +198,21 @@ class BatchNorm1d(Module):
                 f"BatchNorm1d: input of shape {tuple(input.shape)} has {input.shape[1]} channels, "
                 f"expected {self.num_features}"
             )
-        momentum = 0.0 if self.momentum is None else self.momentum
-        if self.training and self.track_running_stats:
-            self.num_batches_tracked.data += 1
-            if self.momentum is None:
-                momentum = 1.0 / float(self.num_batches_tracked.data)
-        use_batch_stats = self.training or self.running_mean is None
+        momentum, training = self.momentum, self.training
+        running_mean, running_var = self.running_mean, self.running_var  # each looked up once
+        if training and self.track_running_stats:
+            tracked = self.num_batches_tracked.data
+            tracked += 1
+            if momentum is None:
+                momentum = 1.0 / float(tracked)
+        momentum = 0.0 if momentum is None else momentum
+        use_batch_stats = training or running_mean is None
         # running statistics are updated only in training with tracking on, and used only in eval
-        track = not self.training or self.track_running_stats
+        track = not training or self.track_running_stats
         return F.batch_norm(
             input,
-            self.running_mean if track else None,
-            self.running_var if track else None,
+            running_mean if track else None,
+            running_var if track else None,
             self.weight,
             self.bias,
             use_batch_stats,

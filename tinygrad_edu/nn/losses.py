@@ -1,8 +1,9 @@
 """The losses of `tinygrad_edu.nn.functional` (reached as `F.cross_entropy`, `F.nll_loss`, ...).
 
-cross_entropy is log_softmax, then picking each row's target entry, then a mean: a composition of
-primitive ops, so its gradient needs no extra code; for the common case (class-index targets, no
-weights or smoothing) it uses the fused op `ops/loss.py`, the same value and gradient in fewer passes.
+cross_entropy is log_softmax, then nll_loss (picking each row's target entry and averaging), as in
+torch: two nodes in the graph. nll_loss is one op (`ops/loss.py: NllLoss`) for class-index targets
+without weights or smoothing, a composition of primitive ops otherwise; `fused_cross_entropy` is the
+whole loss as one op, for large logits.
 """
 
 from __future__ import annotations
@@ -68,26 +69,30 @@ def nll_loss(
     rows = _classes_last(input)  # (M, C)
     num_classes = rows.shape[1]
     flat_targets = targets.reshape(-1)
-    kept = flat_targets != ignore_index
-    kept_targets = flat_targets[kept]
-    if kept_targets.size and (kept_targets.min() < 0 or kept_targets.max() >= num_classes):
-        bad = kept_targets.min() if kept_targets.min() < 0 else kept_targets.max()
-        raise IndexError(f"nll_loss: target {bad} is out of range for {num_classes} classes")
-    kept_rows = np.flatnonzero(kept)
+    low, high = (flat_targets.min(), flat_targets.max()) if flat_targets.size else (0, -1)
+    if 0 <= low and high < num_classes and not low <= ignore_index <= high:
+        # the common case, told by two reductions: every target in range, none ignored
+        kept, kept_targets, kept_rows = None, flat_targets, np.arange(flat_targets.size)
+    else:
+        kept = flat_targets != ignore_index
+        kept_targets = flat_targets[kept]
+        if kept_targets.size and (kept_targets.min() < 0 or kept_targets.max() >= num_classes):
+            bad = kept_targets.min() if kept_targets.min() < 0 else kept_targets.max()
+            raise IndexError(f"nll_loss: target {bad} is out of range for {num_classes} classes")
+        kept_rows = np.flatnonzero(kept)
 
     if weight is None and label_smoothing == 0.0 and reduction != "none":
-        # the common case, kept short: pick log p(target) of every kept row and average
-        picked = rows[kept_rows, kept_targets]
-        total = picked.sum()
-        if reduction == "sum":
-            return -total
-        return total * (-1.0 / kept_rows.size if kept_rows.size else float("nan"))  # torch: nan if none kept
+        # the common case, one op as torch's NllLoss: pick log p(target) of every kept row and average
+        scale = 1.0 if reduction == "sum" else 1.0 / kept_rows.size if kept_rows.size else float("nan")
+        return loss.NllLoss.apply(rows, kept_rows, kept_targets, scale)  # torch: nan if none kept
 
     class_weight = (
         np.ones(num_classes, dtype=input.dtype) if weight is None else weight.data.astype(input.dtype)
     )
     row_weight = np.zeros(flat_targets.shape, dtype=input.dtype)
     row_weight[kept_rows] = class_weight[kept_targets]
+    if kept is None:
+        kept = np.ones(flat_targets.shape, dtype=bool)
     safe_targets = np.where(kept, flat_targets, 0)
     losses = -rows[np.arange(rows.shape[0]), safe_targets] * Tensor._wrap(row_weight)
     if label_smoothing > 0.0:
@@ -151,9 +156,9 @@ def fused_cross_entropy(
     input: Tensor, target: Tensor, ignore_index: int = IGNORE_INDEX, reduction: str = "mean"
 ) -> Tensor:
     """`cross_entropy` for (N, C) logits and N class indices, computed as one op: the same value and
-    gradient, in about three passes over the logits instead of ten and with one saved array instead
-    of four. Use it where the logits are large (a language model's (tokens, vocabulary) head); the
-    composite `cross_entropy` draws as log_softmax -> pick -> mean, which is better for learning."""
+    gradient, in about three passes over the logits instead of five and with one saved array instead
+    of two. Use it where the logits are large (a language model's (tokens, vocabulary) head);
+    `cross_entropy` draws as log_softmax -> nll_loss, as torch's does, which is better for learning."""
     if reduction not in ("mean", "sum"):
         raise ValueError(f"fused_cross_entropy: reduction must be 'mean' or 'sum', not {reduction!r}")
     targets = target.data if isinstance(target, Tensor) else np.asarray(target)

@@ -57,8 +57,26 @@ class Linear(Function):
     def backward(ctx, grad):
         # y = x W^T + b  =>  dx = dy W,  dW = dy^T x (summed over rows),  db = dy summed over rows
         x, weight = ctx.saved_tensors
-        grad_rows = grad.reshape(-1, grad.shape[-1])
-        grad_x = grad @ weight if ctx.needs_input_grad[0] else None
-        grad_weight = grad_rows.T @ x.reshape(-1, x.shape[-1]) if ctx.needs_input_grad[1] else None
-        grad_bias = grad_rows.sum(0) if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2] else None
+        needs = ctx.needs_input_grad
+        grad_x = grad @ weight if needs[0] else None
+        grad_weight = LinearWeightGrad.apply(grad, x) if needs[1] else None
+        grad_bias = grad.sum(tuple(range(grad.ndim - 1))) if len(needs) > 2 and needs[2] else None
         return grad_x, grad_weight, grad_bias
+
+
+class LinearWeightGrad(Function):
+    """dW = dy^T x with the batch folded into rows, for dy (..., out) and x (..., in): Linear's weight
+    gradient as one op (three otherwise: two reshapes and a transpose around the product). It is
+    bilinear: for an incoming v (out, in), d/d dy = x v^T and d/dx = dy v.
+    Derivation: docs/derivations.md#backward-ops-and-second-derivatives"""
+
+    @staticmethod
+    def forward(ctx, grad, x):
+        ctx.save_for_backward(grad, x)
+        return grad.data.reshape(-1, grad.shape[-1]).T @ x.data.reshape(-1, x.shape[-1])
+
+    @staticmethod
+    def backward(ctx, v):
+        grad, x = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        return (x @ v.T if needs[0] else None), (grad @ v if needs[1] else None)

@@ -1,13 +1,47 @@
-"""Cross entropy over rows of class logits, fused: the most common loss, and for a language model's
-head (N x vocabulary) the composite log_softmax -> pick -> mean makes about ten passes over the
-largest array of the step, this op three. `F.cross_entropy` uses it for class-index targets without
-label smoothing or class weights. Derivation: docs/derivations.md#softmax-and-cross-entropy"""
+"""The losses over rows of class scores as ops. `NllLoss` is the negative log-likelihood of picked
+log-probabilities (`F.nll_loss`, and so the second half of `F.cross_entropy`, as torch's
+log_softmax -> nll_loss). `CrossEntropyRows` is cross entropy fused (`F.fused_cross_entropy`): for a
+language model's head (N x vocabulary) log_softmax -> nll_loss makes about five passes over the
+largest array of the step, this op three. Derivation: docs/derivations.md#softmax-and-cross-entropy"""
 
 from __future__ import annotations
 
 import numpy as np
 
 from tinygrad_edu.autograd.function import Function
+
+
+class NllLoss(Function):
+    """loss = -scale * sum over kept rows i of x[i, t_i], for log-probabilities x (N, C): picking and
+    averaging as one op (three otherwise: index, sum, scale). `rows` are the kept rows (each once),
+    `targets` their classes, `scale` 1/len(rows) for a mean, 1 for a sum. The gradient, -scale * grad
+    at the picked entries and 0 elsewhere, is `NllLossBackward`. Derivation: docs/derivations.md#backward-ops-and-second-derivatives"""
+
+    @staticmethod
+    def forward(ctx, x, rows, targets, scale):
+        ctx.shape, ctx.rows, ctx.targets, ctx.scale = x.shape, rows, targets, scale
+        return np.asarray(x.data[rows, targets].sum() * -scale, dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return NllLossBackward.apply(grad, ctx.shape, ctx.rows, ctx.targets, ctx.scale), None, None, None
+
+
+class NllLossBackward(Function):
+    """The gradient of NllLoss: zeros of x's shape with -scale * grad at the picked entries. It is
+    linear in grad and does not depend on x, so its own gradient is the picked entries of the
+    incoming gradient, summed and scaled the same way."""
+
+    @staticmethod
+    def forward(ctx, grad, shape, rows, targets, scale):
+        ctx.rows, ctx.targets, ctx.scale = rows, targets, scale
+        out = np.zeros(shape, dtype=grad.data.dtype)
+        out[rows, targets] = grad.data * -scale  # each row once: assignment, not accumulation
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_of_grad):
+        return grad_of_grad[ctx.rows, ctx.targets].sum() * -ctx.scale, None, None, None, None
 
 
 class CrossEntropyRows(Function):
@@ -24,10 +58,10 @@ class CrossEntropyRows(Function):
     @staticmethod
     def forward(ctx, x, targets, kept_rows, scale):
         data = x.data
-        probs = data - np.max(data, axis=1, keepdims=True)  # shifted logits, exp() cannot overflow
+        probs = data - data.max(axis=1, keepdims=True)  # shifted logits, exp() cannot overflow
         picked = probs[kept_rows, targets]
         np.exp(probs, out=probs)
-        sums = np.sum(probs, axis=1, keepdims=True)
+        sums = probs.sum(axis=1, keepdims=True)
         loss = (np.log(sums[kept_rows, 0]) - picked).sum(dtype=np.float64) * scale
         ctx.save_for_backward(x)
         ctx.targets, ctx.kept_rows, ctx.scale = targets, kept_rows, scale
@@ -58,8 +92,8 @@ class CrossEntropyRowsGrad(Function):
         ctx.save_for_backward(x, grad)
         ctx.targets, ctx.kept_rows, ctx.scale = targets, kept_rows, scale
         if probs is None:
-            probs = np.exp(x.data - np.max(x.data, axis=1, keepdims=True))
-            probs /= np.sum(probs, axis=1, keepdims=True)
+            probs = np.exp(x.data - x.data.max(axis=1, keepdims=True))
+            probs /= probs.sum(axis=1, keepdims=True)
         if len(kept_rows) != len(probs):  # ignored rows get no gradient
             ignored = np.ones(len(probs), dtype=bool)
             ignored[kept_rows] = False

@@ -11,9 +11,9 @@ For each row x (the normalised dimensions flattened) of n elements, with g = dy 
     dx    = (g - mean(g) - x_hat * mean(g * x_hat)) / sqrt(var(x) + eps)
     dweight = sum over rows of dy * x_hat,   dbias = sum over rows of dy
 
-Backward is written with tensor ops. x_hat and 1/std enter it through two small ops of their own,
-`Standardized` and `InvStd`, whose forward hands back the arrays this forward kept (no recomputation)
-and whose backward differentiates them with respect to x, so second derivatives come out right too.
+dx is an op of its own, `NormalizeBackward` (a few numpy calls on the arrays forward kept), whose
+backward differentiates it again, so second derivatives come out right; x_hat and 1/std enter the
+formulas as tensors through two small ops, `Standardized` and `InvStd`, that hand back the kept arrays.
 Derivations: docs/derivations.md#layernorm-and-groupnorm and docs/derivations.md#batchnorm
 """
 
@@ -22,6 +22,25 @@ from __future__ import annotations
 import numpy as np
 
 from tinygrad_edu.autograd.function import Function
+from tinygrad_edu.ops.common import sum_over, unbroadcast
+
+
+def _count(shape: tuple, dims: tuple) -> int:
+    count = 1
+    for d in dims:
+        count *= shape[d]
+    return count
+
+
+def _sum(data: np.ndarray, dims: tuple) -> np.ndarray:
+    return sum_over(data, dims, True)
+
+
+def _dot(a: np.ndarray, b: np.ndarray, dims: tuple) -> np.ndarray:
+    """The sum of a * b over `dims`, kept as size-1 axes; over the last axis without a product array."""
+    if len(dims) == 1 and dims[0] == a.ndim - 1 and a.dtype == b.dtype:
+        return np.einsum("...i,...i->...", a, b)[..., None]
+    return sum_over(a * b, dims, True)
 
 
 def _normalize(
@@ -29,18 +48,48 @@ def _normalize(
 ) -> tuple[np.ndarray, np.ndarray]:
     """x_hat = (x - mean) / sqrt(var + eps) over `dims` (biased variance, as torch), and 1/std.
     `centered` (x - mean) and `var` may come from the caller, who needed them too; `centered` is
-    then overwritten."""
+    then overwritten. Sums times 1/n, in place where possible: at a small layer's size the number
+    of numpy calls, not the arithmetic, is the cost."""
     if centered is None:
-        centered = data - np.mean(data, axis=dims, keepdims=True)
-        var = np.mean(np.square(centered), axis=dims, keepdims=True)
-    inv_std = 1.0 / np.sqrt(var + eps)
+        scale = 1.0 / _count(data.shape, dims)
+        mean = _sum(data, dims)
+        mean *= scale
+        centered = data - mean
+        var = _dot(centered, centered, dims)
+        var *= scale
+    inv_std = var + eps
+    np.sqrt(inv_std, out=inv_std)
+    np.reciprocal(inv_std, out=inv_std)
     centered *= inv_std  # in place: now x_hat
     return centered, inv_std
 
 
-def _input_grad(g, normalized, inv_std, dims: tuple):
-    """dx = (g - mean(g) - x_hat * mean(g * x_hat)) / std, with g = dy * weight."""
-    return (g - g.mean(dims, keepdim=True) - normalized * (g * normalized).mean(dims, keepdim=True)) * inv_std
+def _input_grad(g: np.ndarray, normalized: np.ndarray, inv_std: np.ndarray, dims: tuple) -> np.ndarray:
+    """dx = (g - mean(g) - x_hat * mean(g * x_hat)) / std, with g = dy * weight, on arrays."""
+    scale = 1.0 / _count(g.shape, dims)
+    mean_g = _sum(g, dims)
+    mean_g *= scale
+    mean_gx = _dot(g, normalized, dims)
+    mean_gx *= scale
+    out = normalized * mean_gx
+    np.subtract(g, out, out=out)
+    out -= mean_g
+    out *= inv_std
+    return out
+
+
+def _affine_grads(ctx, grad, x, weight, weight_shape, reduce_dims) -> tuple:
+    """(dx, dweight, dbias) of y = x_hat * weight + bias; weight and bias are shared over
+    `reduce_dims` and broadcast against x as `weight_shape` (None: as they are)."""
+    needs, stats = ctx.needs_input_grad, (ctx.dims, ctx.eps, ctx.normalized, ctx.inv_std)
+    grad_x = NormalizeBackward.apply(grad, x, weight, *stats, weight_shape) if needs[0] else None
+    grad_weight = grad_bias = None
+    if needs[1]:
+        shape = weight_shape or weight.shape
+        grad_weight = NormalizeWeightBackward.apply(grad, x, reduce_dims, shape, *stats)
+    if needs[2]:
+        grad_bias = grad.sum(reduce_dims)
+    return grad_x, grad_weight, grad_bias
 
 
 def _statistics(ctx, x):
@@ -49,22 +98,94 @@ def _statistics(ctx, x):
     return normalized, InvStd.apply(x, ctx.dims, ctx.eps, ctx.inv_std)
 
 
+class NormalizeBackward(Function):
+    """dx = (g - mean(g) - x_hat * mean(g * x_hat)) / std over `dims` with g = dy * weight: the input
+    gradient of the normalisations (`weight` None: 1; `weight_shape`: weight as it broadcasts against
+    x). It is linear in g and symmetric (the same matrix on both sides of a dot product), so its
+    derivative with respect to dy is itself times weight; with respect to x see
+    docs/derivations.md#backward-ops-and-second-derivatives. `normalized` and `inv_std` are forward's arrays."""
+
+    @staticmethod
+    def forward(ctx, dy, x, weight, dims, eps, normalized=None, inv_std=None, weight_shape=None):
+        if normalized is None or inv_std is None:
+            normalized, inv_std = _normalize(x.data, dims, eps)
+        ctx.save_for_backward(dy, x, weight)
+        ctx.dims, ctx.eps, ctx.normalized, ctx.inv_std = dims, eps, normalized, inv_std
+        ctx.weight_shape = weight_shape
+        g = dy.data if weight is None else dy.data * weight.data.reshape(weight_shape or weight.shape)
+        return _input_grad(g, normalized, inv_std, dims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        dy, x, weight = ctx.saved_tensors
+        dims, needs = ctx.dims, ctx.needs_input_grad
+        stats = dims, ctx.eps, ctx.normalized, ctx.inv_std
+        weight_shape = ctx.weight_shape or (weight.shape if weight is not None else None)
+        w = weight.reshape(weight_shape) if weight is not None else None
+        grad_dy = grad_x = grad_weight = None
+        if needs[0] or needs[2]:
+            symmetric = NormalizeBackward.apply(grad, x, None, *stats)  # the same matrix applied to grad
+            grad_dy = (symmetric if w is None else symmetric * w) if needs[0] else None
+            if needs[2]:
+                grad_weight = unbroadcast(dy * symmetric, weight_shape).reshape(weight.shape)
+        if needs[1]:
+            # d/dx of <v, dx>, v = grad: -s^2 (x_hat (mean(v g) - mean(v) mean(g) - 3 a c)
+            # + c (g - mean(g)) + a (v - mean(v))), with a = mean(g x_hat), c = mean(v x_hat)
+            g = dy if w is None else dy * w
+            normalized, inv_std = _statistics(ctx, x)
+            mean_g, mean_v = g.mean(dims, keepdim=True), grad.mean(dims, keepdim=True)
+            a = (g * normalized).mean(dims, keepdim=True)
+            c = (grad * normalized).mean(dims, keepdim=True)
+            both = (grad * g).mean(dims, keepdim=True) - mean_v * mean_g - 3 * a * c
+            grad_x = -(inv_std * inv_std) * (normalized * both + c * (g - mean_g) + a * (grad - mean_v))
+        return (grad_dy, grad_x, grad_weight, None, None, None, None, None)[: len(needs)]  # optional args
+
+
+class NormalizeWeightBackward(Function):
+    """dweight = sum over `reduce_dims` of dy * x_hat: the weight gradient of the normalisations as
+    one op. Differentiated again, for an incoming v (weight's shape, broadcast as `weight_shape`):
+    v * x_hat with respect to dy, and x_hat's own backward applied to dy * v with respect to x.
+    Derivation: docs/derivations.md#backward-ops-and-second-derivatives"""
+
+    @staticmethod
+    def forward(ctx, dy, x, reduce_dims, weight_shape, dims, eps, normalized, inv_std):
+        ctx.save_for_backward(dy, x)
+        ctx.weight_shape, ctx.dims, ctx.eps, ctx.normalized, ctx.inv_std = (
+            weight_shape,
+            dims,
+            eps,
+            normalized,
+            inv_std,
+        )
+        return sum_over(dy.data * normalized, reduce_dims, False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        dy, x = ctx.saved_tensors
+        stats = ctx.dims, ctx.eps, ctx.normalized, ctx.inv_std
+        spread = grad.reshape(ctx.weight_shape)
+        grad_dy = spread * Standardized.apply(x, *stats) if ctx.needs_input_grad[0] else None
+        grad_x = NormalizeBackward.apply(dy * spread, x, None, *stats) if ctx.needs_input_grad[1] else None
+        return grad_dy, grad_x, None, None, None, None, None, None
+
+
 class Standardized(Function):
-    """x_hat = (x - mean(x)) / sqrt(var(x) + eps) over `dims`; given arrays are returned as they are."""
+    """x_hat = (x - mean(x)) / sqrt(var(x) + eps) over `dims`; given arrays are returned as they are.
+    Its backward is the normalisations' input gradient with weight 1."""
 
     @staticmethod
     def forward(ctx, x, dims, eps, normalized=None, inv_std=None):
         if normalized is None or inv_std is None:
             normalized, inv_std = _normalize(x.data, dims, eps)
-        ctx.save_for_backward(x, normalized)
+        ctx.save_for_backward(x)
         ctx.dims, ctx.eps, ctx.normalized, ctx.inv_std = dims, eps, normalized, inv_std
         return normalized
 
     @staticmethod
     def backward(ctx, grad):
-        x, normalized = ctx.saved_tensors
-        inv_std = InvStd.apply(x, ctx.dims, ctx.eps, ctx.inv_std)
-        return _input_grad(grad, normalized, inv_std, ctx.dims), None, None, None, None
+        (x,) = ctx.saved_tensors
+        grad_x = NormalizeBackward.apply(grad, x, None, ctx.dims, ctx.eps, ctx.normalized, ctx.inv_std)
+        return (grad_x, None, None, None, None)[: len(ctx.needs_input_grad)]  # the arrays are optional
 
 
 class InvStd(Function):
@@ -82,9 +203,10 @@ class InvStd(Function):
     @staticmethod
     def backward(ctx, grad):
         x, inv_std = ctx.saved_tensors
-        count = int(np.prod([x.shape[d] for d in ctx.dims]))
+        count = _count(x.shape, ctx.dims)
         normalized = Standardized.apply(x, ctx.dims, ctx.eps)
-        return -(grad * inv_std * inv_std) * normalized * (1.0 / count), None, None, None
+        grad_x = -(grad * inv_std * inv_std) * normalized * (1.0 / count)
+        return (grad_x, None, None, None)[: len(ctx.needs_input_grad)]
 
 
 class LayerNorm(Function):
@@ -102,12 +224,7 @@ class LayerNorm(Function):
     @staticmethod
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
-        normalized, inv_std = _statistics(ctx, x)
-        g = grad * weight if weight is not None else grad
-        batch_dims = tuple(range(x.ndim - len(ctx.dims)))  # weight and bias are shared over these
-        grad_weight = (grad * normalized).sum(batch_dims) if ctx.needs_input_grad[1] else None
-        grad_bias = grad.sum(batch_dims) if ctx.needs_input_grad[2] else None
-        return _input_grad(g, normalized, inv_std, ctx.dims), grad_weight, grad_bias, None, None
+        return _affine_grads(ctx, grad, x, weight, None, tuple(range(x.ndim - len(ctx.dims)))) + (None, None)
 
 
 class BatchNorm(Function):
@@ -131,8 +248,5 @@ class BatchNorm(Function):
     @staticmethod
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
-        normalized, inv_std = _statistics(ctx, x)
-        g = grad * weight.reshape(ctx.channel_shape) if weight is not None else grad
-        grad_weight = (grad * normalized).sum(ctx.dims) if ctx.needs_input_grad[1] else None
-        grad_bias = grad.sum(ctx.dims) if ctx.needs_input_grad[2] else None
-        return _input_grad(g, normalized, inv_std, ctx.dims), grad_weight, grad_bias, None, None, None
+        grads = _affine_grads(ctx, grad, x, weight, ctx.channel_shape, ctx.dims) + (None, None, None)
+        return grads[: len(ctx.needs_input_grad)]  # statistics are optional

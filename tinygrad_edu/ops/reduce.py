@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from tinygrad_edu.autograd.function import Function
+from tinygrad_edu.ops.common import sum_over
 
 
 def _kept_shape(shape: tuple, dims: tuple) -> tuple:
@@ -18,7 +19,7 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         ctx.shape, ctx.dims = x.shape, dims
-        return np.sum(x.data, axis=dims, keepdims=keepdim)
+        return sum_over(x.data, dims, keepdim)
 
     @staticmethod
     def backward(ctx, grad):
@@ -51,9 +52,9 @@ class LogSumExp(Function):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         data = x.data
-        shift = np.max(data, axis=dims, keepdims=True)
+        shift = data.max(axis=dims, keepdims=True)
         shift = np.where(np.isfinite(shift), shift, 0)  # all -inf rows stay -inf, not nan
-        out = np.log(np.sum(np.exp(data - shift), axis=dims, keepdims=True)) + shift
+        out = np.log(np.exp(data - shift).sum(axis=dims, keepdims=True)) + shift
         if not keepdim:
             out = np.squeeze(out, axis=dims)
         ctx.save_for_backward(x, out)

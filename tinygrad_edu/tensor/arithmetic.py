@@ -53,6 +53,8 @@ class ArithmeticMethods:
             if other.data.dtype == dtype and not (divide and dtype.kind not in "fc"):
                 return self, other  # the common case: nothing to promote
             other_dtype, other_rank = other.data.dtype, _rank(other.data)
+        elif (type(other) is float or type(other) is int) and dtype.kind in "fc":
+            return self, self._wrap(np.array(other, dtype=dtype))  # a number takes a float tensor's dtype
         elif isinstance(other, _NUMBER):
             other_dtype, other_rank = np.asarray(other).dtype, 0
         elif isinstance(other, np.ndarray):
