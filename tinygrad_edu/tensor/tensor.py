@@ -74,7 +74,8 @@ class Tensor(ArithmeticMethods, ShapeMethods, ReductionMethods, TensorBase):
     @staticmethod
     def _wrap(array) -> Tensor:
         """A Tensor around an existing array, without copying or checks: how every op's result, and
-        every tensor the library makes from an array, is wrapped."""
+        every tensor the library makes from an array, is wrapped. The fields are set here, not by a
+        call to `_set_fields`: this runs once per op result, the hottest line of the core."""
         tensor = object.__new__(Tensor)
         tensor.data = array if type(array) is np.ndarray else np.asarray(array)
         tensor.grad = None
