@@ -150,13 +150,20 @@ def trace_backward(root: Any, max_steps: int | None = None) -> Trace:
             raise RuntimeError(
                 f"trace_backward: the root must hold one number (a loss), got shape {tuple(root.shape)}"
             )
-        order = topological_order(root, lambda item: [arg for arg, _ in _tensor_inputs(item)])
+        edges = {}  # id(item) -> _tensor_inputs(item), worked out once per item
+
+        def inputs_of(item: Any) -> list[tuple[Any, int]]:
+            if id(item) not in edges:
+                edges[id(item)] = _tensor_inputs(item)
+            return edges[id(item)]
+
+        order = topological_order(root, lambda item: [arg for arg, _ in inputs_of(item)])
         kind = "tensor"
     index = {id(node): i for i, node in enumerate(order)}
     if kind == "value":
         inputs = [[index[id(parent)] for parent in node._parents] for node in order]
     else:
-        inputs = [[index[id(arg)] for arg, _ in _tensor_inputs(node)] for node in order]
+        inputs = [[index[id(arg)] for arg, _ in inputs_of(node)] for node in order]
     total_steps = sum(1 for node_inputs in inputs if node_inputs)
 
     grads: dict[int, Any] = {}
@@ -187,7 +194,7 @@ def trace_backward(root: Any, max_steps: int | None = None) -> Trace:
                 sent = _call_backward(node, upstream)
                 shape, dtype = _output_like(node)
                 local_grads = _call_backward(node, make(np.ones(shape, dtype)))
-                for parent_index, (arg, slot) in zip(inputs[position], _tensor_inputs(node)):
+                for parent_index, (arg, slot) in zip(inputs[position], inputs_of(node)):
                     if sent[slot] is None:
                         continue
                     contribution = _as_tensor_grad(sent[slot], arg, make)
